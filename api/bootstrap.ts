@@ -1,0 +1,18 @@
+/** Builds the Deps for a process from its environment: database, keys, clock, logger. */
+import type pino from 'pino';
+import { createDb } from '../db/client.ts';
+import { migrateDb } from '../db/migrate.ts';
+import type { Deps } from './deps.ts';
+import type { Env } from './env.ts';
+import { systemClock, type Clock } from './lib/clock.ts';
+import { createLogger } from './logger.ts';
+import { deriveKeys, loadMasterKey } from './security/keys.ts';
+import { createPii } from './security/pii.ts';
+
+export async function createDeps(env: Env, opts: { clock?: Clock; logDestination?: pino.DestinationStream; migrate?: boolean } = {}): Promise<Deps> {
+  const log = createLogger(env.LOG_LEVEL, opts.logDestination);
+  const db = await createDb(env.DATABASE_URL, { authToken: env.DATABASE_AUTH_TOKEN });
+  if (opts.migrate !== false) await migrateDb(db);
+  const keys = deriveKeys(loadMasterKey(env));
+  return { db, env, keys, pii: createPii(keys), clock: opts.clock ?? systemClock, log };
+}

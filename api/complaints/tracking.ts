@@ -1,0 +1,69 @@
+/**
+ * What a parent sees with tracking code + last four digits: status, lead and co-handling
+ * departments, deadlines and the public timeline — never personal data or staff notes.
+ * A wrong last4 is indistinguishable from an unknown code (same error, same work done).
+ */
+import { asc, eq, inArray } from 'drizzle-orm';
+import { timingSafeEqual } from 'node:crypto';
+import * as t from '../../db/schema.ts';
+import type { Deps } from '../deps.ts';
+import { ApiError } from '../lib/errors.ts';
+import { consumeRateLimit } from '../security/rate-limit.ts';
+import { loadSettings } from '../settings/service.ts';
+
+export const TRACK_LIMIT = { limit: 30, windowMs: 10 * 60_000 };
+
+const notFound = () => new ApiError(404, 'not_found', 'complaint_not_found');
+
+export async function trackComplaint(deps: Deps, code: string, last4: string, ip: string | null) {
+  if (ip) await deps.db.write((tx) => consumeRateLimit(tx, `track:ip:${ip}`, TRACK_LIMIT, deps.clock.now()));
+  const [c] = await deps.db.read.select().from(t.complaints).where(eq(t.complaints.trackingCode, code));
+  // Decrypt even when absent-ish paths differ as little as possible: compare against a dummy.
+  const actual = c?.mobileEnc ? deps.pii.decrypt(c.mobileEnc).slice(-4) : '----';
+  const ok = timingSafeEqual(Buffer.from(actual.padEnd(4, '-')), Buffer.from(last4.padEnd(4, '-').slice(0, 4)));
+  if (!c || !ok || c.isSpam) throw notFound();
+
+  const [events, co, settings] = await Promise.all([
+    deps.db.read.select().from(t.complaintEvents).where(eq(t.complaintEvents.complaintId, c.id)).orderBy(asc(t.complaintEvents.at), asc(t.complaintEvents.id)),
+    deps.db.read.select({ code: t.complaintCoHandlers.departmentCode }).from(t.complaintCoHandlers).where(eq(t.complaintCoHandlers.complaintId, c.id)),
+    loadSettings(deps.db),
+  ]);
+  const codes = [c.leadDept, ...co.map((x) => x.code)];
+  const depts = await deps.db.read.select({ code: t.departments.code, nameZh: t.departments.nameZh, nameEn: t.departments.nameEn }).from(t.departments).where(inArray(t.departments.code, codes));
+  const dept = (code: string) => {
+    const d = depts.find((x) => x.code === code);
+    return { code, nameZh: d?.nameZh ?? code, nameEn: d?.nameEn ?? code };
+  };
+  let institutionName = c.institutionName;
+  if (c.institutionId) {
+    const [i] = await deps.db.read.select({ name: t.institutions.name }).from(t.institutions).where(eq(t.institutions.id, c.institutionId));
+    institutionName = i?.name ?? null;
+  }
+  const canRate = c.status === 'resolved';
+  return {
+    trackingCode: c.trackingCode,
+    status: c.status,
+    institution: { id: c.institutionId, name: institutionName },
+    reason: c.reason,
+    lead: dept(c.leadDept),
+    coHandlers: co.map((x) => dept(x.code)),
+    submittedAt: c.submittedAt.toISOString(),
+    deadlines: {
+      acceptBy: c.acceptBy,
+      resolveBy: c.resolveBy,
+      extendedUntil: c.extendedUntil,
+    },
+    outcome: c.outcome,
+    amountRefunded: c.amountRefundedFen === null ? null : c.amountRefundedFen / 100,
+    rejectReason: c.rejectReason,
+    rating: c.rating,
+    canRate,
+    reopenWindowDays: settings.reopenWindowDays,
+    timeline: events.map((e) => ({
+      at: e.at.toISOString(),
+      kind: e.kind,
+      toStatus: e.toStatus,
+      note: e.publicNote,
+    })),
+  };
+}

@@ -1,0 +1,178 @@
+/**
+ * The one function that changes a complaint's state. It refuses illegal transitions and writes
+ * the state change, the timeline event and the audit row in the same transaction, with an
+ * optimistic version check so two clerks cannot overwrite each other.
+ *
+ *   submitted → accepted | rejected
+ *   accepted → in_progress (first mediation step) → resolved
+ *   resolved → closed (parent's rating, or staff closing after the rating window)
+ *   resolved → in_progress once, when the parent rates 不满意 within the window (回访复核)
+ */
+import { and, eq } from 'drizzle-orm';
+import * as t from '../../db/schema.ts';
+import type { ComplaintStatus } from '../../db/schema.ts';
+import { appendAudit } from '../audit/log.ts';
+import { beijingDate } from '../calendar/working-days.ts';
+import type { Deps } from '../deps.ts';
+import { ApiError } from '../lib/errors.ts';
+import { loadCalendar, loadSettings } from '../settings/service.ts';
+
+export type Actor =
+  | { kind: 'staff'; staffId: number; role: t.StaffRole; dept: string }
+  | { kind: 'public' }
+  | { kind: 'system' };
+
+export type Action =
+  | { type: 'accept'; note?: string }
+  | { type: 'reject'; reason: 'duplicate' | 'out_of_scope' | 'insufficient'; note: string }
+  | { type: 'note'; staffNote: string; publicNote?: string }
+  | { type: 'request_extension'; note: string }
+  | { type: 'decide_extension'; approve: boolean; note?: string }
+  | { type: 'resolve'; outcome: (typeof t.OUTCOMES)[number]; amountRefundedFen: number; note: string }
+  | { type: 'rate'; rating: (typeof t.RATINGS)[number] }
+  | { type: 'close'; note?: string }
+  | { type: 'add_cohandler'; department: string; note?: string };
+
+/** Which actions each state allows — the UI shows exactly these buttons. */
+export const ALLOWED: Record<ComplaintStatus, Action['type'][]> = {
+  submitted: ['accept', 'reject', 'add_cohandler', 'note'],
+  accepted: ['note', 'request_extension', 'decide_extension', 'resolve', 'add_cohandler'],
+  in_progress: ['note', 'request_extension', 'decide_extension', 'resolve', 'add_cohandler'],
+  resolved: ['rate', 'close'],
+  rejected: [],
+  closed: [],
+};
+
+const conflict = () => new ApiError(409, 'invalid_transition', 'validation_failed');
+
+export async function applyAction(deps: Deps, complaintId: number, action: Action, actor: Actor, opts: { expectedVersion?: number; ip?: string | null; at?: Date } = {}) {
+  const now = opts.at ?? deps.clock.now();
+  const today = beijingDate(now);
+  const [settings, calendar] = await Promise.all([loadSettings(deps.db), loadCalendar(deps.db)]);
+
+  return deps.db.write(async (tx) => {
+    const [c] = await tx.select().from(t.complaints).where(eq(t.complaints.id, complaintId));
+    if (!c) throw new ApiError(404, 'not_found', 'not_found');
+    if (opts.expectedVersion !== undefined && opts.expectedVersion !== c.version) throw new ApiError(409, 'stale', 'validation_failed');
+    if (!ALLOWED[c.status].includes(action.type)) throw conflict();
+    if (action.type === 'rate' && actor.kind !== 'public') throw conflict();
+    if (action.type !== 'rate' && actor.kind === 'public') throw conflict();
+
+    const patch: Partial<typeof t.complaints.$inferInsert> = {};
+    let to: ComplaintStatus = c.status;
+    let publicNote: string | null = null;
+    let staffNote: string | null = null;
+    const data: Record<string, unknown> = {};
+
+    switch (action.type) {
+      case 'accept': {
+        const d = calendar.addWorkingDays(today, settings.resolveWorkingDays);
+        to = 'accepted';
+        Object.assign(patch, { acceptedAt: now, resolveBy: d.date });
+        data.resolveBy = d.date;
+        if (d.unknownYears.length) data.unknownCalendarYears = d.unknownYears;
+        publicNote = action.note ?? null;
+        break;
+      }
+      case 'reject':
+        to = 'rejected';
+        Object.assign(patch, { rejectReason: action.reason, closedAt: now });
+        publicNote = action.note;
+        data.reason = action.reason;
+        break;
+      case 'note':
+        if (c.status === 'accepted') to = 'in_progress';
+        staffNote = action.staffNote;
+        publicNote = action.publicNote ?? null;
+        break;
+      case 'request_extension':
+        if (c.extensionStatus) throw conflict();
+        if (!c.resolveBy || today > c.resolveBy) throw conflict(); // must be asked before the deadline
+        patch.extensionStatus = 'requested';
+        staffNote = action.note;
+        break;
+      case 'decide_extension': {
+        if (c.extensionStatus !== 'requested' || actor.kind !== 'staff' || actor.role !== 'dept_head') throw conflict();
+        patch.extensionStatus = action.approve ? 'approved' : 'refused';
+        if (action.approve) {
+          const d = calendar.addWorkingDays(c.resolveBy!, settings.extensionWorkingDays);
+          patch.extendedUntil = d.date;
+          data.extendedUntil = d.date;
+        }
+        staffNote = action.note ?? null;
+        break;
+      }
+      case 'resolve':
+        if (action.amountRefundedFen < 0 || action.amountRefundedFen > c.amountPaidFen) throw new ApiError(422, 'validation_failed', 'validation_failed', [{ path: 'amountRefunded', key: 'amount_requested_range' }]);
+        to = 'resolved';
+        Object.assign(patch, { resolvedAt: now, outcome: action.outcome, amountRefundedFen: action.amountRefundedFen });
+        publicNote = action.note;
+        data.outcome = action.outcome;
+        data.amountRefundedFen = action.amountRefundedFen;
+        break;
+      case 'rate': {
+        const withinWindow = c.resolvedAt && now.getTime() - c.resolvedAt.getTime() <= settings.reopenWindowDays * 86_400_000;
+        Object.assign(patch, { rating: action.rating, ratedAt: now });
+        data.rating = action.rating;
+        if (action.rating === 'unsatisfied' && withinWindow && c.reopenCount === 0) {
+          to = 'in_progress';
+          Object.assign(patch, { reopenCount: 1, resolvedAt: null, outcome: null });
+          data.reopened = true;
+        } else {
+          to = 'closed';
+          patch.closedAt = now;
+        }
+        break;
+      }
+      case 'close':
+        to = 'closed';
+        patch.closedAt = now;
+        publicNote = action.note ?? null;
+        break;
+      case 'add_cohandler': {
+        if (action.department === c.leadDept) throw conflict();
+        const [dept] = await tx.select({ code: t.departments.code }).from(t.departments).where(eq(t.departments.code, action.department));
+        if (!dept) throw new ApiError(422, 'validation_failed', 'validation_failed', [{ path: 'department', key: 'choice_invalid' }]);
+        await tx
+          .insert(t.complaintCoHandlers)
+          .values({ complaintId, departmentCode: action.department, addedBy: actor.kind === 'staff' ? actor.staffId : null, addedAt: now })
+          .onConflictDoNothing();
+        data.department = action.department;
+        staffNote = action.note ?? null;
+        break;
+      }
+    }
+
+    const updated = await tx
+      .update(t.complaints)
+      .set({ ...patch, status: to, version: c.version + 1, updatedAt: now })
+      .where(and(eq(t.complaints.id, complaintId), eq(t.complaints.version, c.version)))
+      .returning({ version: t.complaints.version });
+    if (updated.length !== 1) throw new ApiError(409, 'stale', 'validation_failed');
+
+    await tx.insert(t.complaintEvents).values({
+      complaintId,
+      at: now,
+      kind: action.type,
+      fromStatus: c.status,
+      toStatus: to,
+      actorStaffId: actor.kind === 'staff' ? actor.staffId : null,
+      actorDept: actor.kind === 'staff' ? actor.dept : null,
+      publicNote,
+      staffNote,
+      data,
+    });
+    await appendAudit(tx, {
+      at: now,
+      actorKind: actor.kind,
+      actorStaffId: actor.kind === 'staff' ? actor.staffId : null,
+      actorRole: actor.kind === 'staff' ? actor.role : null,
+      action: `complaint.${action.type}`,
+      objectType: 'complaint',
+      objectId: String(complaintId),
+      ip: opts.ip ?? null,
+      detail: { from: c.status, to },
+    });
+    return { status: to, version: updated[0]!.version };
+  });
+}

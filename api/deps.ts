@@ -1,0 +1,19 @@
+/**
+ * What the services need from the outside world, passed in (never module singletons), so tests
+ * build the same app over a temp database, a fixed clock and a real SMTP server.
+ */
+import type { Logger } from 'pino';
+import type { Db } from '../db/client.ts';
+import type { Env } from './env.ts';
+import type { Clock } from './lib/clock.ts';
+import type { Keys } from './security/keys.ts';
+import type { Pii } from './security/pii.ts';
+
+export interface Deps {
+  db: Db;
+  clock: Clock;
+  env: Env;
+  keys: Keys;
+  pii: Pii;
+  log: Logger;
+}

@@ -1,0 +1,57 @@
+/**
+ * The only reader of process.env. Parsed once with zod; a bad value stops the process at start
+ * with a message naming the variable, instead of failing later in a request.
+ */
+import { z } from 'zod';
+
+const onOff = z.enum(['on', 'off']);
+
+export const EnvSchema = z
+  .object({
+    /** demo: seeds 演示数据 and writes demo credentials; production: refuses both. */
+    APP_MODE: z.enum(['demo', 'production']).default('demo'),
+    PORT: z.coerce.number().int().min(1).max(65535).default(4321),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    /** A path, a file: URL, or a libSQL server URL (libsql://, https://, wss://). */
+    DATABASE_URL: z.string().min(1).default('file:data/app.db'),
+    DATABASE_AUTH_TOKEN: z.string().optional(),
+    /** 32 random bytes, base64. Encrypts personal data; required in production. */
+    DATA_KEY: z
+      .string()
+      .optional()
+      .refine((v) => v === undefined || Buffer.from(v, 'base64').length === 32, 'DATA_KEY must be 32 bytes, base64-encoded'),
+    /** Where demo keys and credentials are written (demo mode only). */
+    DATA_DIR: z.string().default('data'),
+    /** Public origin used in QR codes, feeds and e-mails. */
+    PUBLIC_BASE_URL: z.string().url().default('http://localhost:4321'),
+    /** Built site folders live here; `current` is a symlink swapped atomically on publish. */
+    SITE_DIR: z.string().default('dist'),
+    /** smtp(s)://user:pass@host:port — department intake mail. Unset: mail is logged, not sent. */
+    SMTP_URL: z.string().optional(),
+    MAIL_FROM: z.string().default('校外培训监管平台 <noreply@example.gov.cn>'),
+    SMS_TRANSPORT: z.enum(['log']).default('log'),
+    INTAKE_POW: onOff.default('on'),
+    /** Run the outbox worker in this process (turn off on all but some nodes if you like). */
+    OUTBOX_WORKER: onOff.default('on'),
+    /** Trust X-Forwarded-For from the reverse proxy for client IPs (rate limits, audit). */
+    TRUST_PROXY: onOff.default('off'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Seed size for a fresh demo database. */
+    DEMO_INSTITUTIONS: z.coerce.number().int().min(10).max(1_000_000).default(400),
+  })
+  .superRefine((env, ctx) => {
+    if (env.APP_MODE === 'production' && !env.DATA_KEY) {
+      ctx.addIssue({ code: 'custom', path: ['DATA_KEY'], message: 'DATA_KEY is required when APP_MODE=production' });
+    }
+  });
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export function loadEnv(source: Record<string, string | undefined> = process.env): Env {
+  const parsed = EnvSchema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
+    throw new Error(`Invalid environment:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,58 @@
+/**
+ * The API's own messages (error texts parents and staff read), in zh-CN and en.
+ * Schemas reference these by key (`{ error: 'mobile_invalid' }`); the error formatter translates.
+ * The site's UI strings live in site/i18n; these are the server's answers.
+ */
+export type Lang = 'zh-CN' | 'en';
+
+export const MESSAGES = {
+  validation_failed: { 'zh-CN': '提交的内容有误，请按提示修改。', en: 'Some fields need attention.' },
+  not_found: { 'zh-CN': '未找到。', en: 'Not found.' },
+  complaint_not_found: { 'zh-CN': '未找到该投诉，请核对跟踪码和手机号后四位。', en: 'No complaint matches this tracking code and the last four digits.' },
+  internal: { 'zh-CN': '系统繁忙，请稍后再试。您的内容没有丢失，可以直接重新提交。', en: 'Something went wrong on our side. Nothing was saved half-way; please try again.' },
+  bad_json: { 'zh-CN': '请求格式不正确。', en: 'The request body is not valid JSON.' },
+  payload_too_large: { 'zh-CN': '提交的内容过大。', en: 'The request is too large.' },
+  unsupported_media: { 'zh-CN': '不支持的提交格式。', en: 'Unsupported content type.' },
+  rate_limited: { 'zh-CN': '提交过于频繁，请稍后再试。', en: 'Too many requests. Please try again later.' },
+  banned: { 'zh-CN': '该手机号暂时无法在线提交投诉，请拨打 12345 热线。', en: 'This number cannot file complaints online at the moment; please call the 12345 hotline.' },
+  idempotency_conflict: { 'zh-CN': '同一个请求编号被用于不同的内容。', en: 'This Idempotency-Key was already used for a different request.' },
+  pow_required: { 'zh-CN': '安全校验未通过，请刷新页面后重新提交。', en: 'The security check failed; reload the page and submit again.' },
+  unauthorized: { 'zh-CN': '请先登录。', en: 'Please sign in.' },
+  csrf: { 'zh-CN': '页面已过期，请刷新后重试。', en: 'This page has expired; reload and try again.' },
+  // field messages
+  required: { 'zh-CN': '此项必填', en: 'Required' },
+  institution_unknown: { 'zh-CN': '未找到该机构，请重新选择或选择“不在列表中”', en: 'Unknown institution; pick one again or choose “not in the list”' },
+  institution_choose: { 'zh-CN': '请选择机构，或填写机构名称和地址', en: 'Pick an institution, or type its name and address' },
+  town_invalid: { 'zh-CN': '请选择所在镇（街道）', en: 'Choose the town or street' },
+  date_invalid: { 'zh-CN': '请输入正确的日期（年-月-日）', en: 'Enter a valid date (YYYY-MM-DD)' },
+  date_future: { 'zh-CN': '缴费日期不能晚于今天', en: 'The payment date cannot be in the future' },
+  date_too_old: { 'zh-CN': '缴费日期不能早于2015年', en: 'The payment date cannot be before 2015' },
+  amount_invalid: { 'zh-CN': '请输入金额（元），最多两位小数', en: 'Enter an amount in yuan with at most 2 decimals' },
+  amount_range: { 'zh-CN': '金额应大于0且不超过100万元', en: 'The amount must be above 0 and at most 1,000,000 yuan' },
+  amount_requested_range: { 'zh-CN': '申请退还金额不能超过已缴金额', en: 'The amount asked back cannot exceed the amount paid' },
+  classes_invalid: { 'zh-CN': '请输入0到10000之间的整数', en: 'Enter a whole number from 0 to 10,000' },
+  classes_used_range: { 'zh-CN': '已上课时不能超过总课时', en: 'Classes used cannot exceed classes in total' },
+  text_invalid: { 'zh-CN': '请填写文字', en: 'Enter text' },
+  text_short: { 'zh-CN': '内容太短', en: 'Too short' },
+  text_long: { 'zh-CN': '内容太长', en: 'Too long' },
+  text_control: { 'zh-CN': '包含无法识别的字符', en: 'Contains characters that are not allowed' },
+  description_length: { 'zh-CN': '请用10到2000个字说明情况', en: 'Describe what happened in 10 to 2,000 characters' },
+  mobile_invalid: { 'zh-CN': '请输入11位手机号码', en: 'Enter an 11-digit mainland mobile number' },
+  consent_required: { 'zh-CN': '需要您同意处理个人信息，才能受理投诉', en: 'We need your consent to process personal information to handle the complaint' },
+  choice_invalid: { 'zh-CN': '请从选项中选择', en: 'Choose one of the options' },
+  unknown_field: { 'zh-CN': '不认识的字段', en: 'Unknown field' },
+  last4_invalid: { 'zh-CN': '请输入手机号后四位数字', en: 'Enter the last four digits of the mobile number' },
+  code_invalid: { 'zh-CN': '跟踪码格式应为 TS-XXXX-XXXX', en: 'Tracking codes look like TS-XXXX-XXXX' },
+} as const satisfies Record<string, Record<Lang, string>>;
+
+export type MessageKey = keyof typeof MESSAGES;
+
+export const isMessageKey = (s: string): s is MessageKey => Object.hasOwn(MESSAGES, s);
+export const msg = (key: MessageKey, lang: Lang): string => MESSAGES[key][lang];
+
+/** Picks zh-CN unless the client clearly prefers English. */
+export function langFrom(acceptLanguage: string | null | undefined): Lang {
+  if (!acceptLanguage) return 'zh-CN';
+  const first = acceptLanguage.split(',')[0]?.trim().toLowerCase() ?? '';
+  return first.startsWith('en') ? 'en' : 'zh-CN';
+}

@@ -1,0 +1,91 @@
+/**
+ * Builds the static site from the current data into a new folder and swaps it in atomically.
+ * Astro runs in a child process: its memory and global state end with the build, and a crash
+ * leaves the live site untouched (the symlink only moves after a successful build).
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import type { Db } from '../../db/client.ts';
+import type { Env } from '../env.ts';
+import { buildsDir, currentBuildDir, currentLink, readBuildInfo, type BuildInfo } from './site-dirs.ts';
+
+export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ASTRO_BIN = join(PROJECT_ROOT, 'node_modules', 'astro', 'bin', 'astro.mjs');
+const KEEP_BUILDS = 3;
+
+export async function dataVersion(db: Db): Promise<string> {
+  const r = await db.readClient.execute("SELECT value FROM meta WHERE key = 'data_version'");
+  return String(r.rows[0]?.value ?? '0');
+}
+
+/** The live site is missing, or was built from older data than the database now holds. */
+export async function siteIsStale(db: Db, env: Env): Promise<boolean> {
+  const dir = currentBuildDir(env.SITE_DIR);
+  if (!dir) return true;
+  const info = readBuildInfo(dir);
+  return !info || info.dataVersion !== (await dataVersion(db));
+}
+
+export interface BuildResult {
+  ok: boolean;
+  dir: string;
+  log: string;
+  ms: number;
+}
+
+export async function buildSite(db: Db, env: Env, log: Logger, onOutput?: (chunk: string) => void): Promise<BuildResult> {
+  const started = Date.now();
+  const id = `${started}`;
+  const dir = join(buildsDir(env.SITE_DIR), id);
+  mkdirSync(dir, { recursive: true });
+  const version = await dataVersion(db);
+  let output = '';
+  const code = await new Promise<number>((resolveExit) => {
+    const child = spawn(process.execPath, [ASTRO_BIN, 'build', '--outDir', dir, '--silent'], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const collect = (b: Buffer) => {
+      const s = b.toString();
+      output += s;
+      onOutput?.(s);
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    child.on('close', (c) => resolveExit(c ?? 1));
+    child.on('error', () => resolveExit(1));
+  });
+  const ms = Date.now() - started;
+  if (code !== 0) {
+    log.error({ dir, ms, code }, 'site build failed; live site unchanged');
+    rmSync(dir, { recursive: true, force: true });
+    return { ok: false, dir, log: output, ms };
+  }
+  const info: BuildInfo = { id, dataVersion: version, builtAt: new Date().toISOString() };
+  writeFileSync(join(dir, 'build-info.json'), JSON.stringify(info));
+  swapCurrent(env.SITE_DIR, dir);
+  pruneBuilds(env.SITE_DIR);
+  log.info({ dir, ms }, 'site built and swapped in');
+  return { ok: true, dir, log: output, ms };
+}
+
+function swapCurrent(siteDir: string, dir: string): void {
+  const link = currentLink(siteDir);
+  const tmp = `${link}.${process.pid}.tmp`;
+  rmSync(tmp, { force: true });
+  symlinkSync(relative(siteDir, dir), tmp);
+  renameSync(tmp, link);
+}
+
+function pruneBuilds(siteDir: string): void {
+  const live = currentBuildDir(siteDir);
+  const all = readdirSync(buildsDir(siteDir)).sort();
+  for (const name of all.slice(0, Math.max(0, all.length - KEEP_BUILDS))) {
+    const p = join(buildsDir(siteDir), name);
+    if (p !== live) rmSync(p, { recursive: true, force: true });
+  }
+}

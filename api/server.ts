@@ -1,0 +1,111 @@
+/**
+ * The one Node entry for HTTP: Hono routes (/api, /healthz), the prerendered site's static files,
+ * and Astro's on-demand pages, all in one process with security headers on every response.
+ * Stateless: everything lasting lives in the database, so several processes can run side by side.
+ */
+import { createReadStream, existsSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { getRequestListener } from '@hono/node-server';
+import { createApp } from './app.ts';
+import type { Deps } from './deps.ts';
+import { SECURITY_HEADERS } from './http/security-headers.ts';
+import { serveStatic } from './http/static-files.ts';
+import { currentBuildDir } from './publish/site-dirs.ts';
+
+type AstroHandler = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void, locals?: object) => Promise<void>;
+
+interface LiveSite {
+  dir: string;
+  clientDir: string;
+  astro: AstroHandler;
+}
+
+export interface RunningServer {
+  server: Server;
+  port: number;
+  /** Re-read SITE_DIR/current and switch to it if it moved (after a publish, here or elsewhere). */
+  reloadSite(): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function loadSite(dir: string): Promise<LiveSite> {
+  const mod = (await import(pathToFileURL(join(dir, 'server', 'entry.mjs')).href)) as { handler: AstroHandler };
+  return { dir, clientDir: join(dir, 'client'), astro: mod.handler };
+}
+
+const SITE_MISSING_HTML = '<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>网站正在生成</title><p>网站正在生成，请稍后刷新。The site is being built; please reload shortly.</p></html>';
+
+export async function startServer(deps: Deps, opts: { port: number; host: string }): Promise<RunningServer> {
+  const app = createApp(deps);
+  const apiListener = getRequestListener(app.fetch);
+  let site: LiveSite | null = null;
+
+  async function reloadSite() {
+    const dir = currentBuildDir(deps.env.SITE_DIR);
+    if (!dir || dir === site?.dir) return;
+    try {
+      site = await loadSite(dir);
+      deps.log.info({ dir }, 'serving site build');
+    } catch (err) {
+      deps.log.error({ dir, err: (err as Error).message }, 'could not load site build; keeping the previous one');
+    }
+  }
+  await reloadSite();
+  // Another process may publish: notice the moved symlink without a restart.
+  const watcher = setInterval(() => void reloadSite(), 10_000);
+  watcher.unref();
+
+  const notFound = (res: ServerResponse, s: LiveSite | null) => {
+    const page = s ? join(s.clientDir, '404.html') : null;
+    res.writeHead(404, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+    if (page && existsSync(page)) createReadStream(page).pipe(res);
+    else res.end('<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>页面不存在</title><p>页面不存在。</p></html>');
+  };
+
+  const server = createServer((req, res) => {
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
+    const started = performance.now();
+    res.on('finish', () => {
+      deps.log.info({ method: req.method, path: (req.url ?? '/').split('?')[0], status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request');
+    });
+    const path = (req.url ?? '/').split('?')[0]!;
+    if (path === '/healthz' || path === '/api' || path.startsWith('/api/')) return void apiListener(req, res);
+    const s = site;
+    if (!s) {
+      res.writeHead(503, { 'Content-Type': 'text/html; charset=utf-8', 'Retry-After': '10' });
+      return void res.end(SITE_MISSING_HTML);
+    }
+    if (serveStatic(req, res, s.clientDir)) return;
+    s.astro(req, res, () => notFound(res, s), { deps }).catch((err: Error) => {
+      deps.log.error({ err: err.message, path }, 'page render failed');
+      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end();
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 60_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : opts.port;
+
+  return {
+    server,
+    port,
+    reloadSite,
+    async close() {
+      clearInterval(watcher);
+      // Stop accepting, let in-flight requests finish, drop idle keep-alive sockets.
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+    },
+  };
+}

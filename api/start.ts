@@ -1,0 +1,51 @@
+/**
+ * `npm start`: migrate, seed the demo district if the database is empty (demo mode), build the
+ * site if it is missing or older than the data, then serve everything on PORT. Stops gracefully on
+ * SIGTERM/SIGINT: in-flight requests finish, then the database closes.
+ */
+import { createDeps } from './bootstrap.ts';
+import { seedDemo, isDatabaseEmpty } from './demo/seed.ts';
+import { loadEnv } from './env.ts';
+import { buildSite, siteIsStale } from './publish/build.ts';
+import { startServer } from './server.ts';
+
+const env = loadEnv();
+const deps = await createDeps(env);
+const { log } = deps;
+
+if (await isDatabaseEmpty(deps)) {
+  if (env.APP_MODE === 'demo') {
+    log.info({ institutions: env.DEMO_INSTITUTIONS }, 'empty database: generating demo district (演示数据)');
+    const r = await seedDemo(deps, { institutions: env.DEMO_INSTITUTIONS, writeCredentials: true });
+    log.info({ institutions: r.institutions, complaints: r.complaints, credentials: `${env.DATA_DIR}/demo-credentials.json` }, 'demo data ready');
+  } else {
+    log.warn('empty database in production mode: import the registry through the admin section');
+  }
+}
+
+if (await siteIsStale(deps.db, env)) {
+  log.info('building the public site');
+  const r = await buildSite(deps.db, env, log);
+  if (!r.ok) {
+    log.error({ output: r.log.slice(-4000) }, 'site build failed');
+    if (!(await import('./publish/site-dirs.ts')).currentBuildDir(env.SITE_DIR)) process.exitCode = 1;
+  }
+}
+
+const running = await startServer(deps, { port: env.PORT, host: env.HOST });
+log.info({ url: `http://${env.HOST === '0.0.0.0' ? 'localhost' : env.HOST}:${running.port}` }, 'listening');
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  log.info({ signal }, 'shutting down: finishing in-flight requests');
+  const force = setTimeout(() => process.exit(1), 15_000);
+  force.unref();
+  await running.close();
+  await deps.db.close();
+  log.info('stopped');
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

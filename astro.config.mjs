@@ -1,0 +1,27 @@
+// @ts-check
+import { defineConfig } from 'astro/config';
+import node from '@astrojs/node';
+import preact from '@astrojs/preact';
+
+// Static public site + on-demand admin pages, served by api/server.ts (node adapter in
+// middleware mode). Islands are hydrated from bundled scripts (no client: directives), so the
+// pages carry no inline script and the CSP can say script-src 'self'.
+export default defineConfig({
+  srcDir: './site',
+  output: 'static',
+  adapter: node({ mode: 'middleware' }),
+  integrations: [preact()],
+  site: 'http://localhost:4321',
+  trailingSlash: 'ignore',
+  i18n: {
+    defaultLocale: 'zh-CN',
+    locales: ['zh-CN', 'en'],
+    routing: { prefixDefaultLocale: false },
+  },
+  build: { inlineStylesheets: 'never', format: 'directory' },
+  compressHTML: true,
+  devToolbar: { enabled: false },
+  vite: {
+    build: { assetsInlineLimit: 0 },
+  },
+});

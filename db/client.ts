@@ -1,0 +1,142 @@
+/**
+ * createDb(url): the one way to open the database.
+ *
+ * - `file:` URLs (the embedded default) open a local libSQL file in WAL mode with
+ *   synchronous=FULL (a commit is on disk before we answer), foreign keys on and a busy timeout.
+ * - Any other URL @libsql/client accepts (libsql://, http(s)://, ws(s)://: sqld or Turso) is used
+ *   as is; the same code runs against it.
+ *
+ * Two @libsql/client pitfalls shape this file:
+ * 1. PRAGMAs are per connection, and the client opens new connections lazily (its pool grows,
+ *    and drops a connection whose ROLLBACK failed). A PRAGMA run once at start-up is silently
+ *    missing on the next connection. So writes use a dedicated single-connection client and
+ *    re-assert the PRAGMAs before every transaction (cheap: no I/O).
+ * 2. A transient SQLITE_BUSY can leave a statement open and the write lock held. So every write
+ *    goes through one serialised path (`write()`): BEGIN IMMEDIATE (take the lock up front, wait
+ *    with busy_timeout), always roll back in `finally` when not committed, and retry the whole
+ *    unit on BUSY — it was rolled back, so retrying cannot duplicate anything.
+ */
+import { createClient, type Client } from '@libsql/client';
+import { drizzle, type LibSQLDatabase } from 'drizzle-orm/libsql';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as schema from './schema.ts';
+
+export type Orm = LibSQLDatabase<typeof schema>;
+/** The handle a write unit receives: a Drizzle transaction. */
+export type Tx = Parameters<Parameters<Orm['transaction']>[0]>[0];
+
+export interface Db {
+  /** Read handle (pooled connections; WAL readers never block the writer). */
+  readonly read: Orm;
+  /** Run `fn` in one IMMEDIATE transaction on the serialised write path; commits durably. */
+  write<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /** Raw clients for migrations, backups and health checks. */
+  readonly readClient: Client;
+  readonly writeClient: Client;
+  readonly url: string;
+  readonly isLocalFile: boolean;
+  close(): Promise<void>;
+}
+
+export interface CreateDbOptions {
+  authToken?: string;
+  /** Milliseconds a writer waits for another process's lock before SQLITE_BUSY. */
+  busyTimeoutMs?: number;
+}
+
+const PRAGMAS = (busyTimeoutMs: number) => [
+  `PRAGMA busy_timeout = ${busyTimeoutMs}`,
+  'PRAGMA foreign_keys = ON',
+  'PRAGMA synchronous = FULL',
+];
+
+/** Normalise a path or URL: bare paths become file: URLs; parent folders are created. */
+export function normaliseDbUrl(urlOrPath: string): string {
+  if (/^(libsql|https?|wss?):/i.test(urlOrPath)) return urlOrPath;
+  if (urlOrPath.startsWith('file:')) {
+    const path = urlOrPath.startsWith('file://') ? fileURLToPath(urlOrPath) : urlOrPath.slice(5);
+    mkdirSync(dirname(path), { recursive: true });
+    return urlOrPath;
+  }
+  if (urlOrPath === ':memory:') {
+    throw new Error('createDb: use a temporary file instead of :memory: (reads and writes use separate connections)');
+  }
+  mkdirSync(dirname(urlOrPath), { recursive: true });
+  return `file:${urlOrPath}`;
+}
+
+function isBusy(err: unknown): boolean {
+  const e = err as { code?: string; rawCode?: number; message?: string; cause?: unknown } | null;
+  if (!e) return false;
+  if (e.code === 'SQLITE_BUSY' || e.rawCode === 5 || /SQLITE_BUSY|database is locked/i.test(e.message ?? '')) return true;
+  return e.cause ? isBusy(e.cause) : false;
+}
+
+export async function createDb(urlOrPath: string, options: CreateDbOptions = {}): Promise<Db> {
+  const url = normaliseDbUrl(urlOrPath);
+  const isLocalFile = url.startsWith('file:');
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+
+  let readClient: Client;
+  let writeClient: Client;
+  if (isLocalFile) {
+    // One connection for writes, so the PRAGMAs we set are on the connection we use.
+    writeClient = createClient({ url, concurrency: 1, timeout: busyTimeoutMs });
+    await writeClient.execute('PRAGMA journal_mode = WAL');
+    for (const p of PRAGMAS(busyTimeoutMs)) await writeClient.execute(p);
+    readClient = createClient({ url, concurrency: 4, timeout: busyTimeoutMs });
+  } else {
+    writeClient = createClient({ url, authToken: options.authToken });
+    readClient = writeClient;
+  }
+
+  const read = drizzle(readClient, { schema });
+  const writer = drizzle(writeClient, { schema });
+
+  // In-process FIFO lock: one write unit at a time on this process's write connection.
+  let tail: Promise<unknown> = Promise.resolve();
+
+  async function runOnce<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    if (isLocalFile) {
+      for (const p of PRAGMAS(busyTimeoutMs)) await writeClient.execute(p);
+    }
+    // Drizzle commits on success and rolls back on throw; the client's pool additionally rolls
+    // back any connection returned mid-transaction (e.g. after a BUSY on COMMIT).
+    return writer.transaction(fn, { behavior: 'immediate' });
+  }
+
+  async function write<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    const run = async () => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await runOnce(fn);
+        } catch (err) {
+          if (isBusy(err) && attempt < 5) {
+            await new Promise((r) => setTimeout(r, 20 * 2 ** attempt + Math.random() * 20));
+            continue;
+          }
+          throw err;
+        }
+      }
+    };
+    const result = tail.then(run, run);
+    tail = result.catch(() => undefined);
+    return result;
+  }
+
+  return {
+    read,
+    write,
+    readClient,
+    writeClient,
+    url,
+    isLocalFile,
+    async close() {
+      await tail;
+      if (readClient !== writeClient) readClient.close();
+      writeClient.close();
+    },
+  };
+}

@@ -1,0 +1,564 @@
+/**
+ * The whole data model. One table per concept; codes (department, town, category, status)
+ * are data rows or text enums so a district can change them without a code change.
+ *
+ * Conventions:
+ * - instants are integer milliseconds since the epoch (`timestamp_ms`), shown in Asia/Shanghai;
+ * - calendar dates that mean a Beijing day (paid on, license valid until) are 'YYYY-MM-DD' text;
+ * - money is integer fen (分) so no float ever touches an amount;
+ * - personal data (complainant name, mobile) is stored only encrypted, plus a keyed hash for lookups.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  sqliteTable,
+  text,
+  integer,
+  blob,
+  primaryKey,
+  index,
+  uniqueIndex,
+} from 'drizzle-orm/sqlite-core';
+
+const createdAt = () =>
+  integer('created_at', { mode: 'timestamp_ms' })
+    .notNull()
+    .default(sql`(unixepoch('subsec') * 1000)`);
+
+export const CATEGORIES = ['subject', 'sports', 'culture_arts', 'science_tech'] as const;
+export type Category = (typeof CATEGORIES)[number];
+export const LEGAL_FORMS = ['non_enterprise', 'company'] as const;
+export const LICENSE_STATUSES = ['valid', 'suspended', 'cancelled', 'revoked', 'expired'] as const;
+export type LicenseStatus = (typeof LICENSE_STATUSES)[number];
+export const INSPECTION_RESULTS = ['pass', 'pass_with_remarks', 'fail', 'absent'] as const;
+export type InspectionResult = (typeof INSPECTION_RESULTS)[number];
+export const RECTIFICATION = ['in_progress', 'done'] as const;
+export const COMPLAINT_STATUSES = [
+  'submitted',
+  'accepted',
+  'rejected',
+  'in_progress',
+  'resolved',
+  'closed',
+] as const;
+export type ComplaintStatus = (typeof COMPLAINT_STATUSES)[number];
+export const COMPLAINT_REASONS = [
+  'closed',
+  'refused',
+  'delayed',
+  'misleading',
+  'teacher',
+  'safety',
+  'other',
+] as const;
+export const PAID_VIA = ['custody_account', 'other_account', 'cash', 'platform'] as const;
+export const CONTRACT_KINDS = ['model', 'other', 'none'] as const;
+export const OUTCOMES = ['full_refund', 'partial_refund', 'no_refund', 'arbitration', 'police'] as const;
+export const RATINGS = ['satisfied', 'basically_satisfied', 'unsatisfied'] as const;
+export const STAFF_ROLES = ['handler', 'dept_head', 'coordinator', 'sysadmin'] as const;
+export type StaffRole = (typeof STAFF_ROLES)[number];
+export const DEPARTMENT_KINDS = ['bureau', 'town', 'other'] as const;
+
+// ---------------------------------------------------------------- reference data
+
+export const departments = sqliteTable('departments', {
+  code: text('code').primaryKey(),
+  nameZh: text('name_zh').notNull(),
+  nameEn: text('name_en').notNull(),
+  kind: text('kind', { enum: DEPARTMENT_KINDS }).notNull(),
+  /** Where the outbox sends new-case mail; null = no intake mailbox yet (no staff accounts). */
+  intakeEmail: text('intake_email'),
+  /** Public hotline shown to parents. */
+  phone: text('phone'),
+  sortOrder: integer('sort_order').notNull().default(0),
+});
+
+export const towns = sqliteTable('towns', {
+  code: text('code').primaryKey(),
+  nameZh: text('name_zh').notNull(),
+  nameEn: text('name_en').notNull(),
+  kind: text('kind', { enum: ['street', 'town'] }).notNull(),
+  /** The town/street as a co-handling department (`departments.code`). */
+  departmentCode: text('department_code')
+    .notNull()
+    .references(() => departments.code),
+});
+
+export const zones = sqliteTable('zones', {
+  id: integer('id').primaryKey(),
+  nameZh: text('name_zh').notNull(),
+  nameEn: text('name_en').notNull(),
+  /** 责任督学: a public official's name and office phone, published by the district. */
+  inspectorName: text('inspector_name').notNull(),
+  inspectorPhone: text('inspector_phone'),
+});
+
+// ---------------------------------------------------------------- institutions
+
+export const institutions = sqliteTable(
+  'institutions',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    /** Full pinyin without tones or spaces (huadingyishu) and initials (hdys), for search. */
+    namePinyin: text('name_pinyin').notNull(),
+    nameInitials: text('name_initials').notNull(),
+    creditCode: text('credit_code').notNull(),
+    licenseNo: text('license_no').notNull(),
+    legalForm: text('legal_form', { enum: LEGAL_FORMS }).notNull(),
+    category: text('category', { enum: CATEGORIES }).notNull(),
+    address: text('address').notNull(),
+    townCode: text('town_code')
+      .notNull()
+      .references(() => towns.code),
+    zoneId: integer('zone_id')
+      .notNull()
+      .references(() => zones.id),
+    /** Stored status; 'expired' is also derived at read time from licenseValidUntil. */
+    licenseStatus: text('license_status', { enum: LICENSE_STATUSES }).notNull(),
+    licenseIssuedOn: text('license_issued_on').notNull(),
+    licenseValidUntil: text('license_valid_until').notNull(),
+    fireSafetyPassed: integer('fire_safety_passed', { mode: 'boolean' }).notNull(),
+    fireSafetyDate: text('fire_safety_date'),
+    custodyBank: text('custody_bank'),
+    custodyAccountNo: text('custody_account_no'),
+    usesModelContract: integer('uses_model_contract', { mode: 'boolean' }).notNull(),
+    /** JSON array of training items (培训项目), e.g. ["少儿美术","书法"]. */
+    trainingItems: text('training_items', { mode: 'json' }).$type<string[]>().notNull(),
+    staffCount: integer('staff_count').notNull(),
+    teacherCount: integer('teacher_count').notNull(),
+    phone: text('phone'),
+    isDemo: integer('is_demo', { mode: 'boolean' }).notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [
+    uniqueIndex('institutions_credit_code_uq').on(t.creditCode),
+    uniqueIndex('institutions_license_no_uq').on(t.licenseNo),
+    index('institutions_town_idx').on(t.townCode, t.name),
+    index('institutions_category_idx').on(t.category),
+    index('institutions_status_idx').on(t.licenseStatus),
+  ],
+);
+
+/** 双主管: the departments a license names as supervisors; exactly one is primary. */
+export const institutionSupervisors = sqliteTable(
+  'institution_supervisors',
+  {
+    institutionId: text('institution_id')
+      .notNull()
+      .references(() => institutions.id, { onDelete: 'cascade' }),
+    departmentCode: text('department_code')
+      .notNull()
+      .references(() => departments.code),
+    role: text('role', { enum: ['primary', 'co'] }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.institutionId, t.departmentCode] }),
+    index('institution_supervisors_dept_idx').on(t.departmentCode),
+  ],
+);
+
+export const licenseStatusHistory = sqliteTable(
+  'license_status_history',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    institutionId: text('institution_id')
+      .notNull()
+      .references(() => institutions.id, { onDelete: 'cascade' }),
+    status: text('status', { enum: LICENSE_STATUSES }).notNull(),
+    effectiveOn: text('effective_on').notNull(),
+    reasonZh: text('reason_zh'),
+    reasonEn: text('reason_en'),
+    recordedBy: integer('recorded_by').references(() => staff.id),
+    createdAt: createdAt(),
+  },
+  (t) => [index('license_status_history_inst_idx').on(t.institutionId, t.effectiveOn)],
+);
+
+export const inspections = sqliteTable(
+  'inspections',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    institutionId: text('institution_id')
+      .notNull()
+      .references(() => institutions.id, { onDelete: 'cascade' }),
+    year: integer('year').notNull(),
+    result: text('result', { enum: INSPECTION_RESULTS }).notNull(),
+    publishedOn: text('published_on').notNull(),
+    /** Departments that jointly published this result (JSON array of codes). */
+    publishedBy: text('published_by', { mode: 'json' }).$type<string[]>().notNull(),
+  },
+  (t) => [
+    uniqueIndex('inspections_inst_year_uq').on(t.institutionId, t.year),
+    index('inspections_year_result_idx').on(t.year, t.result),
+  ],
+);
+
+export const FINDING_CODES = [
+  'fire_hazard',
+  'staff_qualification',
+  'prepaid_over_limit',
+  'no_custody_account',
+  'contract_nonstandard',
+  'advertising',
+  'overtime_training',
+  'records_incomplete',
+] as const;
+
+export const inspectionFindings = sqliteTable(
+  'inspection_findings',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    inspectionId: integer('inspection_id')
+      .notNull()
+      .references(() => inspections.id, { onDelete: 'cascade' }),
+    code: text('code', { enum: FINDING_CODES }).notNull(),
+    note: text('note'),
+    rectification: text('rectification', { enum: RECTIFICATION }),
+    rectifiedOn: text('rectified_on'),
+  },
+  (t) => [index('inspection_findings_inspection_idx').on(t.inspectionId)],
+);
+
+// ---------------------------------------------------------------- staff and sessions
+
+export const staff = sqliteTable(
+  'staff',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    username: text('username').notNull(),
+    displayName: text('display_name').notNull(),
+    departmentCode: text('department_code')
+      .notNull()
+      .references(() => departments.code),
+    role: text('role', { enum: STAFF_ROLES }).notNull(),
+    /** argon2id PHC string. */
+    passwordHash: text('password_hash').notNull(),
+    /** TOTP secret, encrypted with the data key; null until enrolment. */
+    totpSecretEnc: text('totp_secret_enc'),
+    totpEnrolledAt: integer('totp_enrolled_at', { mode: 'timestamp_ms' }),
+    failedLogins: integer('failed_logins').notNull().default(0),
+    lockedUntil: integer('locked_until', { mode: 'timestamp_ms' }),
+    /** Last TOTP time-step accepted, so a code cannot be replayed within its window. */
+    lastTotpStep: integer('last_totp_step'),
+    active: integer('active', { mode: 'boolean' }).notNull().default(true),
+    isDemo: integer('is_demo', { mode: 'boolean' }).notNull().default(false),
+    passwordChangedAt: integer('password_changed_at', { mode: 'timestamp_ms' }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('staff_username_uq').on(t.username),
+    index('staff_department_idx').on(t.departmentCode),
+  ],
+);
+
+export const sessions = sqliteTable(
+  'sessions',
+  {
+    /** SHA-256 of the cookie token; the token itself is never stored. */
+    idHash: text('id_hash').primaryKey(),
+    staffId: integer('staff_id')
+      .notNull()
+      .references(() => staff.id, { onDelete: 'cascade' }),
+    csrfToken: text('csrf_token').notNull(),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    lastSeenAt: integer('last_seen_at', { mode: 'timestamp_ms' }).notNull(),
+    /** Absolute expiry (12 h after sign-in); idle expiry is derived from lastSeenAt. */
+    expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
+    revokedAt: integer('revoked_at', { mode: 'timestamp_ms' }),
+    ip: text('ip'),
+    userAgent: text('user_agent'),
+  },
+  (t) => [index('sessions_staff_idx').on(t.staffId)],
+);
+
+// ---------------------------------------------------------------- complaints
+
+export const clusters = sqliteTable(
+  'clusters',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    institutionId: text('institution_id').references(() => institutions.id),
+    /** For unregistered operators, the normalised typed name groups the cluster. */
+    institutionKey: text('institution_key').notNull(),
+    trigger: text('trigger', { enum: ['count', 'closed_reason'] }).notNull(),
+    status: text('status', { enum: ['open', 'handled'] }).notNull().default('open'),
+    openedAt: integer('opened_at', { mode: 'timestamp_ms' }).notNull(),
+    handledAt: integer('handled_at', { mode: 'timestamp_ms' }),
+    noticeDraft: text('notice_draft'),
+  },
+  (t) => [index('clusters_key_status_idx').on(t.institutionKey, t.status)],
+);
+
+export const complaints = sqliteTable(
+  'complaints',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    trackingCode: text('tracking_code').notNull(),
+    institutionId: text('institution_id').references(() => institutions.id),
+    /** Groups complaints about one operator: the institution id, or 'name:' + normalised typed name. */
+    institutionKey: text('institution_key').notNull(),
+    /** Typed by the parent when the operator is not in the registry. */
+    institutionName: text('institution_name'),
+    institutionAddress: text('institution_address'),
+    townCode: text('town_code').references(() => towns.code),
+    course: text('course').notNull(),
+    contract: text('contract', { enum: CONTRACT_KINDS }).notNull(),
+    paidOn: text('paid_on').notNull(),
+    amountPaidFen: integer('amount_paid_fen').notNull(),
+    classesTotal: integer('classes_total').notNull(),
+    classesUsed: integer('classes_used').notNull(),
+    amountRequestedFen: integer('amount_requested_fen').notNull(),
+    paidVia: text('paid_via', { enum: PAID_VIA }).notNull(),
+    reason: text('reason', { enum: COMPLAINT_REASONS }).notNull(),
+    description: text('description'),
+    /** Encrypted personal data (AES-256-GCM, key from env); null once purged by retention. */
+    parentNameEnc: text('parent_name_enc'),
+    mobileEnc: text('mobile_enc'),
+    /** HMAC-SHA256 of the normalised mobile number: rate limits, ban list, staff search. */
+    mobileHash: text('mobile_hash'),
+    consentProcessing: integer('consent_processing', { mode: 'boolean' }).notNull(),
+    consentPublication: integer('consent_publication', { mode: 'boolean' }).notNull(),
+    status: text('status', { enum: COMPLAINT_STATUSES }).notNull(),
+    leadDept: text('lead_dept')
+      .notNull()
+      .references(() => departments.code),
+    /** Which routing rule chose the lead (e.g. 'licensed:culture_arts', 'unregistered'). */
+    routingRule: text('routing_rule').notNull(),
+    assigneeId: integer('assignee_id').references(() => staff.id),
+    submittedAt: integer('submitted_at', { mode: 'timestamp_ms' }).notNull(),
+    acceptBy: text('accept_by').notNull(),
+    acceptedAt: integer('accepted_at', { mode: 'timestamp_ms' }),
+    resolveBy: text('resolve_by'),
+    extensionStatus: text('extension_status', { enum: ['requested', 'approved', 'refused'] }),
+    extendedUntil: text('extended_until'),
+    resolvedAt: integer('resolved_at', { mode: 'timestamp_ms' }),
+    outcome: text('outcome', { enum: OUTCOMES }),
+    amountRefundedFen: integer('amount_refunded_fen'),
+    rejectReason: text('reject_reason', { enum: ['duplicate', 'out_of_scope', 'insufficient'] }),
+    rating: text('rating', { enum: RATINGS }),
+    ratedAt: integer('rated_at', { mode: 'timestamp_ms' }),
+    reopenCount: integer('reopen_count').notNull().default(0),
+    closedAt: integer('closed_at', { mode: 'timestamp_ms' }),
+    overdueFlaggedAt: integer('overdue_flagged_at', { mode: 'timestamp_ms' }),
+    clusterId: integer('cluster_id').references(() => clusters.id),
+    duplicateOf: integer('duplicate_of'),
+    isSpam: integer('is_spam', { mode: 'boolean' }).notNull().default(false),
+    /** Staff-redacted narrative; the only text ever published, and only with consent. */
+    descriptionRedacted: text('description_redacted'),
+    piiPurgedAt: integer('pii_purged_at', { mode: 'timestamp_ms' }),
+    isDemo: integer('is_demo', { mode: 'boolean' }).notNull().default(false),
+    /** Optimistic concurrency for staff edits. */
+    version: integer('version').notNull().default(1),
+    updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [
+    uniqueIndex('complaints_tracking_code_uq').on(t.trackingCode),
+    // The department queue: filter by lead + status, order by nearest deadline, keyset on id.
+    index('complaints_queue_idx').on(t.leadDept, t.status, t.acceptBy, t.id),
+    index('complaints_status_deadline_idx').on(t.status, t.resolveBy, t.id),
+    index('complaints_institution_idx').on(t.institutionKey, t.submittedAt),
+    index('complaints_mobile_idx').on(t.mobileHash, t.submittedAt),
+    index('complaints_submitted_idx').on(t.submittedAt),
+    index('complaints_cluster_idx').on(t.clusterId),
+  ],
+);
+
+export const complaintCoHandlers = sqliteTable(
+  'complaint_co_handlers',
+  {
+    complaintId: integer('complaint_id')
+      .notNull()
+      .references(() => complaints.id, { onDelete: 'cascade' }),
+    departmentCode: text('department_code')
+      .notNull()
+      .references(() => departments.code),
+    addedBy: integer('added_by').references(() => staff.id),
+    addedAt: integer('added_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.complaintId, t.departmentCode] }),
+    index('complaint_co_handlers_dept_idx').on(t.departmentCode, t.complaintId),
+  ],
+);
+
+/** The timeline. `publicNote` is shown to the parent; `staffNote` only to staff. */
+export const complaintEvents = sqliteTable(
+  'complaint_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    complaintId: integer('complaint_id')
+      .notNull()
+      .references(() => complaints.id, { onDelete: 'cascade' }),
+    at: integer('at', { mode: 'timestamp_ms' }).notNull(),
+    kind: text('kind').notNull(),
+    fromStatus: text('from_status', { enum: COMPLAINT_STATUSES }),
+    toStatus: text('to_status', { enum: COMPLAINT_STATUSES }),
+    actorStaffId: integer('actor_staff_id').references(() => staff.id),
+    actorDept: text('actor_dept'),
+    publicNote: text('public_note'),
+    staffNote: text('staff_note'),
+    data: text('data', { mode: 'json' }).$type<Record<string, unknown>>(),
+  },
+  (t) => [index('complaint_events_complaint_idx').on(t.complaintId, t.at)],
+);
+
+export const attachments = sqliteTable(
+  'attachments',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    complaintId: integer('complaint_id')
+      .notNull()
+      .references(() => complaints.id, { onDelete: 'cascade' }),
+    /** Recognised from magic bytes, never from the client's claim. */
+    mime: text('mime', { enum: ['image/jpeg', 'image/png', 'application/pdf'] }).notNull(),
+    originalName: text('original_name').notNull(),
+    size: integer('size').notNull(),
+    sha256: text('sha256').notNull(),
+    /** Kept in the database so every app process sees it (no local disk state). */
+    content: blob('content', { mode: 'buffer' }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('attachments_complaint_idx').on(t.complaintId)],
+);
+
+export const bannedMobiles = sqliteTable('banned_mobiles', {
+  mobileHash: text('mobile_hash').primaryKey(),
+  reason: text('reason').notNull(),
+  addedBy: integer('added_by').references(() => staff.id),
+  addedAt: integer('added_at', { mode: 'timestamp_ms' }).notNull(),
+});
+
+export const responseTemplates = sqliteTable('response_templates', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  departmentCode: text('department_code')
+    .notNull()
+    .references(() => departments.code),
+  forStatus: text('for_status', { enum: COMPLAINT_STATUSES }).notNull(),
+  title: text('title').notNull(),
+  body: text('body').notNull(),
+  updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+});
+
+// ---------------------------------------------------------------- infrastructure
+
+/**
+ * Append-only, hash-chained: hash = sha256(prevHash + canonical row). Never holds names or
+ * phone numbers, only ids.
+ */
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    at: integer('at', { mode: 'timestamp_ms' }).notNull(),
+    actorStaffId: integer('actor_staff_id'),
+    actorRole: text('actor_role'),
+    /** 'public' for parents' actions, 'system' for jobs. */
+    actorKind: text('actor_kind', { enum: ['staff', 'public', 'system'] }).notNull(),
+    action: text('action').notNull(),
+    objectType: text('object_type').notNull(),
+    objectId: text('object_id'),
+    ip: text('ip'),
+    detail: text('detail', { mode: 'json' }).$type<Record<string, unknown>>(),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [
+    index('audit_log_object_idx').on(t.objectType, t.objectId),
+    index('audit_log_actor_idx').on(t.actorStaffId, t.at),
+  ],
+);
+
+/** Transactional outbox: rows written with the business change, delivered by a worker. */
+export const outbox = sqliteTable(
+  'outbox',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    channel: text('channel', { enum: ['email', 'sms'] }).notNull(),
+    topic: text('topic').notNull(),
+    /** Recipient reference (department code or complaint id), resolved at delivery. */
+    recipient: text('recipient').notNull(),
+    payload: text('payload', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    status: text('status', { enum: ['pending', 'sending', 'sent', 'failed', 'skipped'] })
+      .notNull()
+      .default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: integer('next_attempt_at', { mode: 'timestamp_ms' }).notNull(),
+    /** Claim token + lease: a row is claimed atomically by one worker until the lease ends. */
+    claimToken: text('claim_token'),
+    leaseUntil: integer('lease_until', { mode: 'timestamp_ms' }),
+    lastError: text('last_error'),
+    deliveredAt: integer('delivered_at', { mode: 'timestamp_ms' }),
+    providerId: text('provider_id'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('outbox_due_idx').on(t.status, t.nextAttemptAt)],
+);
+
+export const idempotencyKeys = sqliteTable(
+  'idempotency_keys',
+  {
+    /** scope + ':' + client key. */
+    key: text('key').primaryKey(),
+    requestHash: text('request_hash').notNull(),
+    status: integer('status').notNull(),
+    body: text('body').notNull(),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [index('idempotency_keys_created_idx').on(t.createdAt)],
+);
+
+/** Fixed-window counters shared by every app process. */
+export const rateLimits = sqliteTable('rate_limits', {
+  key: text('key').primaryKey(),
+  windowStart: integer('window_start', { mode: 'timestamp_ms' }).notNull(),
+  count: integer('count').notNull(),
+});
+
+/** Spent proof-of-work challenges, so one solution cannot be replayed. */
+export const powSpent = sqliteTable(
+  'pow_spent',
+  {
+    challengeId: text('challenge_id').primaryKey(),
+    expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [index('pow_spent_expires_idx').on(t.expiresAt)],
+);
+
+/** Configurable rules (deadline days, thresholds, limits, retention) as JSON values. */
+export const settings = sqliteTable('settings', {
+  key: text('key').primaryKey(),
+  value: text('value', { mode: 'json' }).notNull(),
+  updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+  updatedBy: integer('updated_by').references(() => staff.id),
+});
+
+/**
+ * Official holiday schedule entered by staff for years the calendar package does not know yet;
+ * layered over the package (an entry here wins).
+ */
+export const holidayOverrides = sqliteTable('holiday_overrides', {
+  date: text('date').primaryKey(),
+  isWorkday: integer('is_workday', { mode: 'boolean' }).notNull(),
+  name: text('name').notNull(),
+  enteredBy: integer('entered_by').references(() => staff.id),
+  createdAt: createdAt(),
+});
+
+export const siteBuilds = sqliteTable('site_builds', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  status: text('status', { enum: ['running', 'succeeded', 'failed'] }).notNull(),
+  startedAt: integer('started_at', { mode: 'timestamp_ms' }).notNull(),
+  finishedAt: integer('finished_at', { mode: 'timestamp_ms' }),
+  /** Data version the build was made from (see `meta.data_version`). */
+  dataVersion: integer('data_version').notNull(),
+  dir: text('dir'),
+  log: text('log').notNull().default(''),
+  requestedBy: integer('requested_by').references(() => staff.id),
+});
+
+/** Small key/value facts about the database itself (data version, demo flag). */
+export const meta = sqliteTable('meta', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+});
