@@ -11,10 +11,14 @@
  *    and drops a connection whose ROLLBACK failed). A PRAGMA run once at start-up is silently
  *    missing on the next connection. So writes use a dedicated single-connection client and
  *    re-assert the PRAGMAs before every transaction (cheap: no I/O).
- * 2. A transient SQLITE_BUSY can leave a statement open and the write lock held. So every write
- *    goes through one serialised path (`write()`): BEGIN IMMEDIATE (take the lock up front, wait
- *    with busy_timeout), always roll back in `finally` when not committed, and retry the whole
- *    unit on BUSY — it was rolled back, so retrying cannot duplicate anything.
+ * 2. A transient SQLITE_BUSY can leave a statement open on the connection (seen here: the failed
+ *    BEGIN stays "in progress" and the next COMMIT fails with "SQL statements in progress").
+ *    So every write goes through one serialised path (`write()`): BEGIN IMMEDIATE (take the lock
+ *    up front), roll back when not committed, and on BUSY throw the write connection away and
+ *    retry the whole unit on a fresh one — it was rolled back, so retrying duplicates nothing.
+ * 3. The local driver is synchronous: SQLite's busy_timeout sleeps *inside* the call and blocks
+ *    the event loop. So the writer's busy_timeout is short and the real waiting for another
+ *    process's lock happens here, asynchronously, with jittered backoff (up to ~10 s).
  */
 import { createClient, type Client } from '@libsql/client';
 import { drizzle, type LibSQLDatabase } from 'drizzle-orm/libsql';
@@ -42,9 +46,12 @@ export interface Db {
 
 export interface CreateDbOptions {
   authToken?: string;
-  /** Milliseconds a writer waits for another process's lock before SQLITE_BUSY. */
+  /** Milliseconds SQLite itself waits (blocking) before SQLITE_BUSY; longer waits are async retries. */
   busyTimeoutMs?: number;
 }
+
+/** ~10 s of asynchronous waiting for another process's write lock. */
+const MAX_BUSY_RETRIES = 45;
 
 const PRAGMAS = (busyTimeoutMs: number) => [
   `PRAGMA busy_timeout = ${busyTimeoutMs}`,
@@ -77,15 +84,20 @@ function isBusy(err: unknown): boolean {
 export async function createDb(urlOrPath: string, options: CreateDbOptions = {}): Promise<Db> {
   const url = normaliseDbUrl(urlOrPath);
   const isLocalFile = url.startsWith('file:');
-  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+  const busyTimeoutMs = options.busyTimeoutMs ?? 50;
 
-  let readClient: Client;
-  let writeClient: Client;
-  if (isLocalFile) {
+  const openWriter = async () => {
     // One connection for writes, so the PRAGMAs we set are on the connection we use.
-    writeClient = createClient({ url, concurrency: 1, timeout: busyTimeoutMs });
-    await writeClient.execute('PRAGMA journal_mode = WAL');
-    for (const p of PRAGMAS(busyTimeoutMs)) await writeClient.execute(p);
+    const client = createClient({ url, concurrency: 1, timeout: busyTimeoutMs });
+    await client.execute('PRAGMA journal_mode = WAL');
+    for (const p of PRAGMAS(busyTimeoutMs)) await client.execute(p);
+    return client;
+  };
+
+  let writeClient: Client;
+  let readClient: Client;
+  if (isLocalFile) {
+    writeClient = await openWriter();
     readClient = createClient({ url, concurrency: 4, timeout: busyTimeoutMs });
   } else {
     writeClient = createClient({ url, authToken: options.authToken });
@@ -93,7 +105,7 @@ export async function createDb(urlOrPath: string, options: CreateDbOptions = {})
   }
 
   const read = drizzle(readClient, { schema });
-  const writer = drizzle(writeClient, { schema });
+  let writer = drizzle(writeClient, { schema });
 
   // In-process FIFO lock: one write unit at a time on this process's write connection.
   let tail: Promise<unknown> = Promise.resolve();
@@ -103,8 +115,16 @@ export async function createDb(urlOrPath: string, options: CreateDbOptions = {})
       for (const p of PRAGMAS(busyTimeoutMs)) await writeClient.execute(p);
     }
     // Drizzle commits on success and rolls back on throw; the client's pool additionally rolls
-    // back any connection returned mid-transaction (e.g. after a BUSY on COMMIT).
+    // back any connection returned mid-transaction.
     return writer.transaction(fn, { behavior: 'immediate' });
+  }
+
+  /** Replace a write connection that saw SQLITE_BUSY (it may hold a half-run statement). */
+  async function replaceWriter() {
+    if (!isLocalFile) return;
+    writeClient.close();
+    writeClient = await openWriter();
+    writer = drizzle(writeClient, { schema });
   }
 
   async function write<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
@@ -113,8 +133,9 @@ export async function createDb(urlOrPath: string, options: CreateDbOptions = {})
         try {
           return await runOnce(fn);
         } catch (err) {
-          if (isBusy(err) && attempt < 5) {
-            await new Promise((r) => setTimeout(r, 20 * 2 ** attempt + Math.random() * 20));
+          if (isBusy(err) && attempt < MAX_BUSY_RETRIES) {
+            await replaceWriter();
+            await new Promise((r) => setTimeout(r, Math.min(250, 10 * 2 ** attempt) + Math.random() * 25));
             continue;
           }
           throw err;
@@ -130,7 +151,9 @@ export async function createDb(urlOrPath: string, options: CreateDbOptions = {})
     read,
     write,
     readClient,
-    writeClient,
+    get writeClient() {
+      return writeClient;
+    },
     url,
     isLocalFile,
     async close() {

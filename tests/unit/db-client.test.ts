@@ -1,0 +1,99 @@
+/**
+ * The database client's promises: durable, serialised writes that survive contention, and the
+ * per-connection PRAGMAs still in force after transactions (a known @libsql/client pitfall).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
+import { createClient } from '@libsql/client';
+import { createDb, type Db } from '../../db/client.ts';
+import { migrateDb } from '../../db/migrate.ts';
+import { meta } from '../../db/schema.ts';
+
+let dir: string;
+let db: Db;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'peixun-db-'));
+  db = await createDb(`file:${join(dir, 'a.db')}`);
+  await migrateDb(db);
+});
+afterAll(async () => {
+  await db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function pragma(name: string): Promise<unknown> {
+  const r = await db.writeClient.execute(`PRAGMA ${name}`);
+  return Object.values(r.rows[0] ?? {})[0];
+}
+
+describe('createDb', () => {
+  it('opens the file in WAL mode with FULL sync, foreign keys and a busy timeout', async () => {
+    expect(String(await pragma('journal_mode')).toLowerCase()).toBe('wal');
+    expect(Number(await pragma('synchronous'))).toBe(2); // FULL
+    expect(Number(await pragma('foreign_keys'))).toBe(1);
+    expect(Number(await pragma('busy_timeout'))).toBeGreaterThan(0);
+  });
+
+  it('keeps the PRAGMAs in force inside every write transaction, also after earlier transactions', async () => {
+    for (let i = 0; i < 3; i++) {
+      const seen = await db.write(async (tx) => {
+        const fk = await tx.all<{ foreign_keys: number }>(sql`PRAGMA foreign_keys`);
+        const sync = await tx.all<{ synchronous: number }>(sql`PRAGMA synchronous`);
+        return { fk: Number(fk[0]!.foreign_keys), sync: Number(sync[0]!.synchronous) };
+      });
+      expect(seen).toEqual({ fk: 1, sync: 2 });
+    }
+  });
+
+  it('enforces foreign keys on writes', async () => {
+    await expect(
+      db.write((tx) => tx.run(sql`INSERT INTO towns(code, name_zh, name_en, kind, department_code) VALUES ('x','x','x','town','no-such-dept')`)),
+    ).rejects.toThrow();
+  });
+
+  it('commits 200 concurrent writes, all of them, none twice', async () => {
+    const results = await Promise.allSettled(
+      Array.from({ length: 200 }, (_, i) => db.write((tx) => tx.insert(meta).values({ key: `k${i}`, value: String(i) }))),
+    );
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    const rows = await db.read.select().from(meta).where(sql`key LIKE 'k%'`);
+    expect(rows).toHaveLength(200);
+  });
+
+  it('rolls a failed unit back entirely and keeps the write path usable', async () => {
+    await expect(
+      db.write(async (tx) => {
+        await tx.insert(meta).values({ key: 'half', value: '1' });
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    const rows = await db.read.select().from(meta).where(sql`key = 'half'`);
+    expect(rows).toHaveLength(0);
+    await db.write((tx) => tx.insert(meta).values({ key: 'after', value: '1' }));
+    expect(await db.read.select().from(meta).where(sql`key = 'after'`)).toHaveLength(1);
+  });
+
+  it('waits out another process holding the write lock instead of failing with SQLITE_BUSY', async () => {
+    // A raw second connection stands in for a second app process on the same file.
+    const other = createClient({ url: db.url });
+    const held = await other.transaction('write'); // BEGIN IMMEDIATE: holds the write lock
+    await held.execute("INSERT INTO meta(key, value) VALUES ('other', '1')");
+    const release = new Promise<void>((resolve) =>
+      setTimeout(async () => {
+        await held.commit();
+        resolve();
+      }, 400),
+    );
+    const started = Date.now();
+    await db.write((tx) => tx.insert(meta).values({ key: 'mine', value: '1' }));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300); // it did wait for the lock
+    await release;
+    other.close();
+    const keys = (await db.read.select().from(meta).where(sql`key IN ('other','mine')`)).map((r) => r.key).sort();
+    expect(keys).toEqual(['mine', 'other']);
+  });
+});
