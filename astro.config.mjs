@@ -8,6 +8,7 @@ import preact from '@astrojs/preact';
 // pages carry no inline script and the CSP can say script-src 'self'.
 export default defineConfig({
   srcDir: './site',
+  publicDir: './site/public',
   output: 'static',
   adapter: node({ mode: 'middleware' }),
   integrations: [preact()],

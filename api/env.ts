@@ -10,7 +10,8 @@ export const EnvSchema = z
   .object({
     /** demo: seeds 演示数据 and writes demo credentials; production: refuses both. */
     APP_MODE: z.enum(['demo', 'production']).default('demo'),
-    PORT: z.coerce.number().int().min(1).max(65535).default(4321),
+    /** 0 picks a free port (tests). */
+    PORT: z.coerce.number().int().min(0).max(65535).default(4321),
     HOST: z.string().min(1).default('127.0.0.1'),
     /** A path, a file: URL, or a libSQL server URL (libsql://, https://, wss://). */
     DATABASE_URL: z.string().min(1).default('file:data/app.db'),
