@@ -3,7 +3,7 @@
  * time; everything it touches comes in through `deps`, so tests call `app.request()` on a fresh
  * database without starting a server.
  */
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Deps } from './deps.ts';
@@ -19,13 +19,13 @@ export interface AppEnv {
 /** JSON bodies are small; file uploads (multipart) get their own, larger limit on their route. */
 export const JSON_BODY_LIMIT = 64 * 1024;
 
-function clientIp(c: Parameters<Parameters<Hono<AppEnv>['use']>[1]>[0], trustProxy: boolean): string | null {
+function clientIp(c: Context<AppEnv>, trustProxy: boolean): string | null {
   if (trustProxy) {
     const xff = c.req.header('x-forwarded-for');
     if (xff) return xff.split(',')[0]!.trim() || null;
   }
   try {
-    return getConnInfo(c).remote.address ?? null;
+    return getConnInfo(c as unknown as Parameters<typeof getConnInfo>[0]).remote.address ?? null;
   } catch {
     return null; // app.request() in tests has no socket
   }

@@ -2,9 +2,12 @@
  * Password hashing with argon2id through @node-rs/argon2 (maintained Rust binding with prebuilt
  * binaries for every platform, no node-gyp; parameters per OWASP's argon2id recommendation).
  */
-import { hash, verify, Algorithm } from '@node-rs/argon2';
+import { hash, verify } from '@node-rs/argon2';
 
-const PARAMS = { algorithm: Algorithm.Argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+/** `Algorithm.Argon2id` — the package exports a const enum, which isolated modules cannot read. */
+const ARGON2ID = 2;
+
+const PARAMS = { algorithm: ARGON2ID, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
 export const hashPassword = (password: string): Promise<string> => hash(password, PARAMS);
 
