@@ -8,6 +8,8 @@ import { seedDemo, isDatabaseEmpty } from './demo/seed.ts';
 import { loadEnv } from './env.ts';
 import { buildSite, siteIsStale } from './publish/build.ts';
 import { startServer } from './server.ts';
+import { startOutboxWorker } from './notify/outbox-worker.ts';
+import { createLogSms, createMailer } from './notify/transports.ts';
 
 const env = loadEnv();
 const deps = await createDeps(env);
@@ -35,6 +37,9 @@ if (await siteIsStale(deps.db, env)) {
 const running = await startServer(deps, { port: env.PORT, host: env.HOST });
 log.info({ url: `http://${env.HOST === '0.0.0.0' ? 'localhost' : env.HOST}:${running.port}` }, 'listening');
 
+const worker =
+  env.OUTBOX_WORKER === 'on' ? startOutboxWorker(deps, { mailer: createMailer(env.SMTP_URL, env.MAIL_FROM, log), sms: createLogSms(log) }) : null;
+
 let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
@@ -43,6 +48,7 @@ async function shutdown(signal: string) {
   const force = setTimeout(() => process.exit(1), 15_000);
   force.unref();
   await running.close();
+  await worker?.stop();
   await deps.db.close();
   log.info('stopped');
   process.exit(0);

@@ -125,6 +125,8 @@ export async function applyAction(deps: Deps, complaintId: number, action: Actio
         break;
       }
       case 'close':
+        // Only after the rating window: until then the parent may still rate 不满意 and reopen.
+        if (c.resolvedAt && now.getTime() - c.resolvedAt.getTime() <= settings.reopenWindowDays * 86_400_000) throw conflict();
         to = 'closed';
         patch.closedAt = now;
         publicNote = action.note ?? null;
