@@ -43,7 +43,7 @@ export const ALLOWED: Record<ComplaintStatus, Action['type'][]> = {
   closed: [],
 };
 
-const conflict = () => new ApiError(409, 'invalid_transition', 'validation_failed');
+const conflict = () => new ApiError(409, 'invalid_transition', 'invalid_transition');
 
 export async function applyAction(deps: Deps, complaintId: number, action: Action, actor: Actor, opts: { expectedVersion?: number; ip?: string | null; at?: Date } = {}) {
   const now = opts.at ?? deps.clock.now();
@@ -53,7 +53,7 @@ export async function applyAction(deps: Deps, complaintId: number, action: Actio
   return deps.db.write(async (tx) => {
     const [c] = await tx.select().from(t.complaints).where(eq(t.complaints.id, complaintId));
     if (!c) throw new ApiError(404, 'not_found', 'not_found');
-    if (opts.expectedVersion !== undefined && opts.expectedVersion !== c.version) throw new ApiError(409, 'stale', 'validation_failed');
+    if (opts.expectedVersion !== undefined && opts.expectedVersion !== c.version) throw new ApiError(409, 'stale', 'stale');
     if (!ALLOWED[c.status].includes(action.type)) throw conflict();
     if (action.type === 'rate' && actor.kind !== 'public') throw conflict();
     if (action.type !== 'rate' && actor.kind === 'public') throw conflict();
@@ -150,7 +150,7 @@ export async function applyAction(deps: Deps, complaintId: number, action: Actio
       .set({ ...patch, status: to, version: c.version + 1, updatedAt: now })
       .where(and(eq(t.complaints.id, complaintId), eq(t.complaints.version, c.version)))
       .returning({ version: t.complaints.version });
-    if (updated.length !== 1) throw new ApiError(409, 'stale', 'validation_failed');
+    if (updated.length !== 1) throw new ApiError(409, 'stale', 'stale');
 
     await tx.insert(t.complaintEvents).values({
       complaintId,

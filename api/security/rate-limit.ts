@@ -14,7 +14,9 @@ export interface Limit {
 }
 
 export async function consumeRateLimit(tx: Tx, key: string, { limit, windowMs }: Limit, now: Date): Promise<void> {
-  const windowStart = new Date(Math.floor(now.getTime() / windowMs) * windowMs);
+  // Windows are aligned to Beijing time, so a daily limit resets at local midnight, not 08:00.
+  const BEIJING = 8 * 3_600_000;
+  const windowStart = new Date(Math.floor((now.getTime() + BEIJING) / windowMs) * windowMs - BEIJING);
   const [row] = await tx
     .insert(rateLimits)
     .values({ key, windowStart, count: 1 })
