@@ -39,6 +39,18 @@ const ITEMS: Record<Category, readonly string[]> = {
 };
 const BANKS = ['中国工商银行临淄支行', '中国农业银行临淄支行', '中国建设银行临淄支行', '齐商银行临淄支行', '临淄农商银行'];
 const ROADS = ['临淄大道', '桓公路', '齐兴路', '晏婴路', '牛山路', '闻韶路', '雪宫路', '稷下路', '齐园路', '康平路', '太公路', '管仲路'];
+/**
+ * The sample notices in content/ name a few demo institutions (临时查封 in the 2024 violation
+ * notice, failed 2023 inspections in the results notice); their generated data agrees with that.
+ */
+const NAMED_IN_NOTICES: Record<number, { status?: LicenseStatus; failed2023?: boolean }> = {
+  7: { status: 'suspended' },
+  23: { status: 'suspended' },
+  42: { status: 'suspended', failed2023: true },
+  101: { failed2023: true },
+  150: { failed2023: true },
+};
+
 const FINDINGS_BY_RESULT: Record<InspectionResult, readonly (typeof t.FINDING_CODES)[number][]> = {
   pass: [],
   pass_with_remarks: ['records_incomplete', 'contract_nonstandard', 'staff_qualification', 'advertising'],
@@ -98,12 +110,14 @@ export function generateInstitution(n: number, rng: Rng, usedNames: Set<string>,
     validUntil = addYears(validUntil, validYears);
   }
 
-  let status: LicenseStatus = rng.weighted<LicenseStatus>([
+  // Drawn even when a sample notice fixes the status, so fewer later draws shift.
+  const drawnStatus = rng.weighted<LicenseStatus>([
     ['valid', 88],
     ['suspended', 4],
     ['cancelled', 4],
     ['revoked', 2],
   ]);
+  let status: LicenseStatus = NAMED_IN_NOTICES[n]?.status ?? drawnStatus;
   if (status === 'valid' && validUntil < today) status = 'expired';
   const history: GeneratedInstitution['history'] = [
     { institutionId: demoInstitutionId(n), status: 'valid', effectiveOn: issuedOn, reasonZh: '准予设立，核发办学许可证', reasonEn: 'License granted' },
@@ -128,12 +142,13 @@ export function generateInstitution(n: number, rng: Rng, usedNames: Set<string>,
   const inspections: GeneratedInstitution['inspections'] = [];
   for (let year = 2021; year <= 2024; year++) {
     if (Number(issuedOn.slice(0, 4)) > year) continue;
-    const result = rng.weighted<InspectionResult>([
+    const drawn = rng.weighted<InspectionResult>([
       ['pass', 78],
       ['pass_with_remarks', 13],
       ['fail', 5],
       ['absent', 4],
     ]);
+    const result: InspectionResult = year === 2023 && NAMED_IN_NOTICES[n]?.failed2023 ? 'fail' : drawn;
     const codes = FINDINGS_BY_RESULT[result];
     const findings = codes.length
       ? [...new Set([rng.pick(codes), ...(rng.chance(0.4) ? [rng.pick(codes)] : [])])].map((code) => {
