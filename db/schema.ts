@@ -272,6 +272,25 @@ export const sessions = sqliteTable(
   (t) => [index('sessions_staff_idx').on(t.staffId)],
 );
 
+/**
+ * First-sign-in TOTP enrolment: after a correct password on an account without TOTP, the
+ * pending secret waits here (encrypted) behind a short-lived token (only its SHA-256 stored).
+ * Nothing else is usable until a code from that secret confirms it; then the row is deleted.
+ */
+export const totpEnrolments = sqliteTable(
+  'totp_enrolments',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    staffId: integer('staff_id')
+      .notNull()
+      .references(() => staff.id, { onDelete: 'cascade' }),
+    secretEnc: text('secret_enc').notNull(),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [index('totp_enrolments_staff_idx').on(t.staffId)],
+);
+
 // ---------------------------------------------------------------- complaints
 
 export const clusters = sqliteTable(
@@ -288,6 +307,12 @@ export const clusters = sqliteTable(
     noticeDraft: text('notice_draft'),
   },
   (t) => [index('clusters_key_status_idx').on(t.institutionKey, t.status)],
+);
+
+/** due_on of a case with nothing due (rejected, resolved, closed): sorts after every real date. */
+export const NO_DEADLINE = '9999-12-31';
+const DUE_ON_SQL = sql.raw(
+  `CASE status WHEN 'submitted' THEN accept_by WHEN 'accepted' THEN coalesce(extended_until, resolve_by) WHEN 'in_progress' THEN coalesce(extended_until, resolve_by) ELSE '${NO_DEADLINE}' END`,
 );
 
 export const complaints = sqliteTable(
@@ -351,12 +376,22 @@ export const complaints = sqliteTable(
     /** Optimistic concurrency for staff edits. */
     version: integer('version').notNull().default(1),
     updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+    /**
+     * The date the next step is due (Beijing): accept-by while submitted, the resolve deadline
+     * (or the approved extension) while accepted or in progress, NO_DEADLINE otherwise. Derived by
+     * SQLite itself so no writer can forget it; the staff queue sorts and keysets on (due_on, id).
+     * A sentinel instead of NULL keeps "nearest deadline first, finished cases last" one index range.
+     */
+    dueOn: text('due_on').generatedAlwaysAs(DUE_ON_SQL, { mode: 'virtual' }),
   },
   (t) => [
     uniqueIndex('complaints_tracking_code_uq').on(t.trackingCode),
-    // The department queue: filter by lead + status, order by nearest deadline, keyset on id.
-    index('complaints_queue_idx').on(t.leadDept, t.status, t.acceptBy, t.id),
-    index('complaints_status_deadline_idx').on(t.status, t.resolveBy, t.id),
+    // The staff queue (api/admin/queue.ts): one department's led cases, or all cases for the
+    // coordination office, in nearest-deadline order, optionally one state; keyset on (due_on, id).
+    index('complaints_lead_due_idx').on(t.leadDept, t.dueOn, t.id),
+    index('complaints_lead_status_due_idx').on(t.leadDept, t.status, t.dueOn, t.id),
+    index('complaints_due_idx').on(t.dueOn, t.id),
+    index('complaints_status_due_idx').on(t.status, t.dueOn, t.id),
     index('complaints_institution_idx').on(t.institutionKey, t.submittedAt),
     index('complaints_mobile_idx').on(t.mobileHash, t.submittedAt),
     index('complaints_submitted_idx').on(t.submittedAt),
@@ -375,11 +410,36 @@ export const complaintCoHandlers = sqliteTable(
       .references(() => departments.code),
     addedBy: integer('added_by').references(() => staff.id),
     addedAt: integer('added_at', { mode: 'timestamp_ms' }).notNull(),
+    /**
+     * Copies of the complaint's status and due_on, kept current by triggers (migration
+     * 0002_queue_triggers), so a co-handling department's queue is one ordered index range
+     * instead of a sort over every case it co-handles (market co-handles nearly all of them).
+     */
+    status: text('status', { enum: COMPLAINT_STATUSES }),
+    dueOn: text('due_on'),
   },
   (t) => [
     primaryKey({ columns: [t.complaintId, t.departmentCode] }),
     index('complaint_co_handlers_dept_idx').on(t.departmentCode, t.complaintId),
+    index('complaint_co_handlers_due_idx').on(t.departmentCode, t.dueOn, t.complaintId),
+    index('complaint_co_handlers_status_due_idx').on(t.departmentCode, t.status, t.dueOn, t.complaintId),
   ],
+);
+
+/**
+ * Complaints per queue scope and state, kept by triggers on complaints and complaint_co_handlers
+ * (migration 0002_queue_triggers). Scope is a department code (its led plus co-handled cases)
+ * or '*' (every case, the coordination office). Counting 1M index entries per page view would
+ * take far longer than the page itself.
+ */
+export const queueCounts = sqliteTable(
+  'queue_counts',
+  {
+    scope: text('scope').notNull(),
+    status: text('status', { enum: COMPLAINT_STATUSES }).notNull(),
+    n: integer('n').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.status] })],
 );
 
 /** The timeline. `publicNote` is shown to the parent; `staffNote` only to staff. */
