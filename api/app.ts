@@ -11,6 +11,7 @@ import { ApiError, apiErrorBody, errorBody } from './lib/errors.ts';
 import { langFrom, msg, type Lang } from './lib/messages.ts';
 import { complaintRoutes } from './complaints/routes.ts';
 import { institutionRoutes } from './institutions/routes.ts';
+import { adminRoutes } from './admin/routes.ts';
 
 export interface AppEnv {
   Variables: { deps: Deps; lang: Lang; clientIp: string | null };
@@ -60,6 +61,7 @@ export function createApp(deps: Deps) {
   );
   api.route('/complaints', complaintRoutes());
   api.route('/institutions', institutionRoutes());
+  api.route('/admin', adminRoutes('/api/admin'));
   app.route('/api', api);
 
   app.notFound((c) => c.json(errorBody('not_found', msg('not_found', c.var.lang ?? 'zh-CN')), 404));

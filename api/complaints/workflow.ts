@@ -7,8 +7,13 @@
  *   accepted → in_progress (first mediation step) → resolved
  *   resolved → closed (parent's rating, or staff closing after the rating window)
  *   resolved → in_progress once, when the parent rates 不满意 within the window (回访复核)
+ *
+ * Besides state changes: co-handlers, notes, extensions, assignment within the lead department
+ * (dept_head) and change of lead (转办, coordination office only, deadlines unchanged).
+ * Who may act on which case (department, lead or co-handler) is checked by the caller
+ * (api/admin/access.ts); this function still refuses roles that may never do an action.
  */
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import * as t from '../../db/schema.ts';
 import type { ComplaintStatus } from '../../db/schema.ts';
 import { appendAudit } from '../audit/log.ts';
@@ -31,19 +36,49 @@ export type Action =
   | { type: 'resolve'; outcome: (typeof t.OUTCOMES)[number]; amountRefundedFen: number; note: string }
   | { type: 'rate'; rating: (typeof t.RATINGS)[number] }
   | { type: 'close'; note?: string }
-  | { type: 'add_cohandler'; department: string; note?: string };
+  | { type: 'add_cohandler'; department: string; note?: string }
+  | { type: 'assign'; staffId: number; note?: string }
+  | { type: 'change_lead'; department: string; reason: string };
 
 /** Which actions each state allows — the UI shows exactly these buttons. */
 export const ALLOWED: Record<ComplaintStatus, Action['type'][]> = {
-  submitted: ['accept', 'reject', 'add_cohandler', 'note'],
-  accepted: ['note', 'request_extension', 'decide_extension', 'resolve', 'add_cohandler'],
-  in_progress: ['note', 'request_extension', 'decide_extension', 'resolve', 'add_cohandler'],
+  submitted: ['accept', 'reject', 'add_cohandler', 'note', 'assign', 'change_lead'],
+  accepted: ['note', 'request_extension', 'decide_extension', 'resolve', 'add_cohandler', 'assign', 'change_lead'],
+  in_progress: ['note', 'request_extension', 'decide_extension', 'resolve', 'add_cohandler', 'assign', 'change_lead'],
   resolved: ['rate', 'close'],
   rejected: [],
   closed: [],
 };
 
 const conflict = () => new ApiError(409, 'invalid_transition', 'invalid_transition');
+
+type ComplaintRow = typeof t.complaints.$inferSelect;
+type Settings = Awaited<ReturnType<typeof loadSettings>>;
+
+/**
+ * Whether `type` is possible on this case right now for this kind of actor: the state allows it
+ * and its preconditions hold. applyAction refuses whatever this refuses, and the staff case view
+ * offers exactly what it allows (department rules come on top, from api/admin/access.ts).
+ */
+export function actionAvailable(c: Pick<ComplaintRow, 'status' | 'extensionStatus' | 'resolveBy' | 'resolvedAt'>, type: Action['type'], actor: Actor, now: Date, settings: Pick<Settings, 'reopenWindowDays'>): boolean {
+  if (!ALLOWED[c.status].includes(type)) return false;
+  if ((type === 'rate') !== (actor.kind === 'public')) return false;
+  const role = actor.kind === 'staff' ? actor.role : null;
+  switch (type) {
+    case 'request_extension':
+      return !c.extensionStatus && !!c.resolveBy && beijingDate(now) <= c.resolveBy;
+    case 'decide_extension':
+      return c.extensionStatus === 'requested' && role === 'dept_head';
+    case 'close':
+      return !(c.resolvedAt && now.getTime() - c.resolvedAt.getTime() <= settings.reopenWindowDays * 86_400_000);
+    case 'assign':
+      return role === 'dept_head';
+    case 'change_lead':
+      return role === 'coordinator';
+    default:
+      return true;
+  }
+}
 
 export async function applyAction(deps: Deps, complaintId: number, action: Action, actor: Actor, opts: { expectedVersion?: number; ip?: string | null; at?: Date } = {}) {
   const now = opts.at ?? deps.clock.now();
@@ -54,15 +89,14 @@ export async function applyAction(deps: Deps, complaintId: number, action: Actio
     const [c] = await tx.select().from(t.complaints).where(eq(t.complaints.id, complaintId));
     if (!c) throw new ApiError(404, 'not_found', 'not_found');
     if (opts.expectedVersion !== undefined && opts.expectedVersion !== c.version) throw new ApiError(409, 'stale', 'stale');
-    if (!ALLOWED[c.status].includes(action.type)) throw conflict();
-    if (action.type === 'rate' && actor.kind !== 'public') throw conflict();
-    if (action.type !== 'rate' && actor.kind === 'public') throw conflict();
+    if (!actionAvailable(c, action.type, actor, now, settings)) throw conflict();
 
     const patch: Partial<typeof t.complaints.$inferInsert> = {};
     let to: ComplaintStatus = c.status;
     let publicNote: string | null = null;
     let staffNote: string | null = null;
     const data: Record<string, unknown> = {};
+    const auditDetail: Record<string, unknown> = {};
 
     switch (action.type) {
       case 'accept': {
@@ -143,6 +177,47 @@ export async function applyAction(deps: Deps, complaintId: number, action: Actio
         staffNote = action.note ?? null;
         break;
       }
+      case 'assign': {
+        const [s] = await tx
+          .select({ id: t.staff.id, dept: t.staff.departmentCode, role: t.staff.role, active: t.staff.active })
+          .from(t.staff)
+          .where(eq(t.staff.id, action.staffId));
+        // Assignment stays inside the lead department, to someone who works cases.
+        if (!s || !s.active || s.dept !== c.leadDept || (s.role !== 'handler' && s.role !== 'dept_head')) {
+          throw new ApiError(422, 'validation_failed', 'validation_failed', [{ path: 'staffId', key: 'assignee_invalid' }]);
+        }
+        patch.assigneeId = s.id;
+        data.assigneeId = s.id;
+        auditDetail.assigneeId = s.id;
+        staffNote = action.note ?? null;
+        break;
+      }
+      case 'change_lead': {
+        // 转办 under 首接负责制: the deadlines (accept-by, resolve-by, extension) stay as they are;
+        // the old lead stays on the case as co-handler, so it remains accountable for its part.
+        if (action.department === c.leadDept) throw new ApiError(422, 'validation_failed', 'validation_failed', [{ path: 'department', key: 'lead_same' }]);
+        const [dept] = await tx.select({ code: t.departments.code }).from(t.departments).where(eq(t.departments.code, action.department));
+        if (!dept) throw new ApiError(422, 'validation_failed', 'validation_failed', [{ path: 'department', key: 'choice_invalid' }]);
+        // A lead without any active case worker would leave the case in a queue nobody reads.
+        const [worker] = await tx
+          .select({ id: t.staff.id })
+          .from(t.staff)
+          .where(and(eq(t.staff.departmentCode, action.department), eq(t.staff.active, true), inArray(t.staff.role, ['handler', 'dept_head'])))
+          .limit(1);
+        if (!worker) throw new ApiError(422, 'validation_failed', 'validation_failed', [{ path: 'department', key: 'lead_no_staff' }]);
+        // A department is never lead and co-handler of one case at once (the queue counts rely on it).
+        await tx.delete(t.complaintCoHandlers).where(and(eq(t.complaintCoHandlers.complaintId, complaintId), eq(t.complaintCoHandlers.departmentCode, action.department)));
+        await tx
+          .insert(t.complaintCoHandlers)
+          .values({ complaintId, departmentCode: c.leadDept, addedBy: actor.kind === 'staff' ? actor.staffId : null, addedAt: now })
+          .onConflictDoNothing();
+        Object.assign(patch, { leadDept: action.department, assigneeId: null });
+        data.from = c.leadDept;
+        data.to = action.department;
+        Object.assign(auditDetail, { leadFrom: c.leadDept, leadTo: action.department });
+        staffNote = action.reason;
+        break;
+      }
     }
 
     const updated = await tx
@@ -173,7 +248,7 @@ export async function applyAction(deps: Deps, complaintId: number, action: Actio
       objectType: 'complaint',
       objectId: String(complaintId),
       ip: opts.ip ?? null,
-      detail: { from: c.status, to },
+      detail: { from: c.status, to, ...auditDetail },
     });
     return { status: to, version: updated[0]!.version };
   });

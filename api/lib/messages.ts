@@ -21,6 +21,12 @@ export const MESSAGES = {
   pow_required: { 'zh-CN': '安全校验未通过，请刷新页面后重新提交。', en: 'The security check failed; reload the page and submit again.' },
   unauthorized: { 'zh-CN': '请先登录。', en: 'Please sign in.' },
   csrf: { 'zh-CN': '页面已过期，请刷新后重试。', en: 'This page has expired; reload and try again.' },
+  // staff sign-in and the admin API
+  signin_failed: { 'zh-CN': '用户名、密码或动态验证码不正确。连续输错5次，账号将锁定15分钟。', en: 'The username, password or authenticator code is incorrect. After 5 failed attempts the account is locked for 15 minutes.' },
+  reauth_failed: { 'zh-CN': '当前密码或动态验证码不正确。', en: 'The current password or authenticator code is incorrect.' },
+  enrolment_invalid: { 'zh-CN': '动态验证码绑定已失效，请重新登录后再绑定。', en: 'This authenticator setup has expired; sign in again to restart it.' },
+  forbidden: { 'zh-CN': '您的岗位无权使用此功能。', en: 'Your role does not give access to this.' },
+  action_forbidden: { 'zh-CN': '您所在部门或岗位不能对该投诉执行此操作。', en: 'Your department or role may not take this action on this case.' },
   // field messages
   required: { 'zh-CN': '此项必填', en: 'Required' },
   institution_unknown: { 'zh-CN': '未找到该机构，请重新选择或选择“不在列表中”', en: 'Unknown institution; pick one again or choose “not in the list”' },
@@ -45,6 +51,18 @@ export const MESSAGES = {
   unknown_field: { 'zh-CN': '不认识的字段', en: 'Unknown field' },
   last4_invalid: { 'zh-CN': '请输入手机号后四位数字', en: 'Enter the last four digits of the mobile number' },
   code_invalid: { 'zh-CN': '跟踪码格式应为 TS-XXXX-XXXX', en: 'Tracking codes look like TS-XXXX-XXXX' },
+  totp_invalid: { 'zh-CN': '请输入身份验证器App上显示的6位数字', en: 'Enter the 6-digit code shown in your authenticator app' },
+  password_short: { 'zh-CN': '新密码至少需要12个字符', en: 'The new password needs at least 12 characters' },
+  password_long: { 'zh-CN': '密码不能超过128个字符', en: 'Passwords can be at most 128 characters' },
+  password_same: { 'zh-CN': '新密码不能与当前密码相同', en: 'The new password must differ from the current one' },
+  password_username: { 'zh-CN': '新密码不能包含用户名', en: 'The new password must not contain the username' },
+  cursor_invalid: { 'zh-CN': '翻页参数无效，请从第一页重新开始', en: 'Invalid page cursor; start again from the first page' },
+  date_range_invalid: { 'zh-CN': '开始日期不能晚于结束日期', en: 'The start date must not be after the end date' },
+  version_invalid: { 'zh-CN': '缺少版本号，请刷新页面后重试', en: 'Missing case version; reload the page and try again' },
+  assignee_invalid: { 'zh-CN': '请选择牵头部门中在岗的工作人员', en: 'Choose an active staff member of the lead department' },
+  lead_same: { 'zh-CN': '该部门已经是牵头部门', en: 'This department already leads the case' },
+  lead_no_staff: { 'zh-CN': '该部门还没有在岗的工作人员，不能牵头办理', en: 'This department has no active case workers and cannot lead' },
+  reason_required: { 'zh-CN': '请写明理由（至少5个字）', en: 'Give a reason (at least 5 characters)' },
 } as const satisfies Record<string, Record<Lang, string>>;
 
 export type MessageKey = keyof typeof MESSAGES;

@@ -1,0 +1,63 @@
+/**
+ * HTTP plumbing shared by the admin routes: the context type (the app's variables plus the
+ * session), request bodies as JSON or HTML form, the session cookie, and request metadata.
+ */
+import type { Context } from 'hono';
+import { deleteCookie, setCookie } from 'hono/cookie';
+import type { AppEnv } from '../app.ts';
+import type { Env } from '../env.ts';
+import { ApiError } from '../lib/errors.ts';
+import type { ActiveSession } from '../staff/sessions.ts';
+import type { RequestMeta } from '../staff/auth-service.ts';
+
+export interface AdminEnv {
+  Variables: AppEnv['Variables'] & { session: ActiveSession | null };
+}
+export type AdminContext = Context<AdminEnv>;
+
+/** JSON, or an HTML form (urlencoded or multipart) for pages that work without JavaScript. */
+export async function readBody(c: AdminContext): Promise<Record<string, unknown>> {
+  const type = (c.req.header('content-type') ?? '').toLowerCase();
+  if (type.startsWith('application/json')) {
+    let body: unknown;
+    try {
+      body = await c.req.json();
+    } catch {
+      throw new ApiError(400, 'bad_json', 'bad_json');
+    }
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new ApiError(400, 'bad_json', 'bad_json');
+    return body as Record<string, unknown>;
+  }
+  if (type.startsWith('application/x-www-form-urlencoded') || type.startsWith('multipart/form-data')) {
+    const form = await c.req.parseBody();
+    // Files have no place in these forms; a File value would fail the string schemas anyway.
+    return Object.fromEntries(Object.entries(form).filter(([, v]) => typeof v === 'string'));
+  }
+  throw new ApiError(415, 'unsupported_media', 'unsupported_media');
+}
+
+export const isHttps = (env: Pick<Env, 'PUBLIC_BASE_URL'>) => new URL(env.PUBLIC_BASE_URL).protocol === 'https:';
+
+/** `__Host-` (Secure, Path=/, no Domain: cannot be set by a sibling subdomain) when served over https. */
+export const sessionCookieName = (env: Pick<Env, 'PUBLIC_BASE_URL'>) => (isHttps(env) ? '__Host-peixun_admin' : 'peixun_admin');
+
+export function setSessionCookie(c: AdminContext, token: string) {
+  const env = c.var.deps.env;
+  // No Max-Age: a browser-session cookie, gone when a shared office computer's browser closes;
+  // the server enforces the 30-minute idle and 12-hour absolute limits either way.
+  setCookie(c, sessionCookieName(env), token, { httpOnly: true, sameSite: 'Strict', path: '/', secure: isHttps(env) });
+}
+
+export function clearSessionCookie(c: AdminContext) {
+  const env = c.var.deps.env;
+  deleteCookie(c, sessionCookieName(env), { httpOnly: true, sameSite: 'Strict', path: '/', secure: isHttps(env) });
+}
+
+export const requestMeta = (c: AdminContext): RequestMeta => ({ ip: c.var.clientIp, userAgent: c.req.header('user-agent') ?? null });
+
+/** The signed-in session; the guard has already answered 401 where there is none. */
+export function sessionOf(c: AdminContext): ActiveSession {
+  const s = c.var.session;
+  if (!s) throw new ApiError(401, 'unauthorized', 'unauthorized');
+  return s;
+}

@@ -1,0 +1,35 @@
+/**
+ * /api/admin: every staff endpoint behind one default-deny gate (guard.ts: session, CSRF, Origin).
+ * Answers are never cached and never indexed.
+ */
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { errorBody } from '../lib/errors.ts';
+import { msg } from '../lib/messages.ts';
+import { complaintsRoutes } from './complaints-routes.ts';
+import { adminGuard } from './guard.ts';
+import type { AdminEnv } from './http.ts';
+import { sessionRoutes } from './session-routes.ts';
+
+/** Admin inputs are small forms; nothing here accepts files. */
+export const ADMIN_BODY_LIMIT = 64 * 1024;
+
+export function adminRoutes(basePath = '/api/admin') {
+  const r = new Hono<AdminEnv>();
+  r.use('*', async function noStore(c, next) {
+    await next();
+    c.header('Cache-Control', 'no-store');
+    c.header('X-Robots-Tag', 'noindex, nofollow');
+  });
+  r.use(
+    '*',
+    bodyLimit({
+      maxSize: ADMIN_BODY_LIMIT,
+      onError: (c) => c.json(errorBody('payload_too_large', msg('payload_too_large', c.var.lang)), 413),
+    }),
+  );
+  r.use('*', adminGuard(basePath));
+  r.route('/', sessionRoutes());
+  r.route('/complaints', complaintsRoutes());
+  return r;
+}
