@@ -1,0 +1,294 @@
+/**
+ * Browser search client over the static index (site/lib/search-index.ts). Pure: all I/O goes
+ * through the `fetchJson` it is given, so tests run it on the generated files in memory.
+ *
+ * A query fetches meta.json once, then the posting shards of its grams (at most MAX_GRAMS of
+ * them, spread over the query) and the display shards of the results it shows. Every fetched
+ * shard is cached (as a promise, so concurrent queries share a request).
+ */
+import {
+  decodePostings,
+  denseKeyPath,
+  effectiveStatus,
+  gramShard,
+  gramShardPath,
+  intersectSorted,
+  parseQuery,
+  queryPlan,
+  rowMatches,
+  rowShardPath,
+  type ParsedQuery,
+  type SearchMeta,
+  type SearchRow,
+} from '../lib/search-core.ts';
+
+export type FetchJson = (path: string) => Promise<unknown>;
+
+export interface SearchResult {
+  id: string;
+  name: string;
+  /** Town/street code; its names are townZh/townEn. */
+  town: string;
+  townZh: string;
+  townEn: string;
+  category: string;
+  /** License status as a parent should read it ('valid' past its end date is 'expired'). */
+  status: string;
+  licenseNo: string;
+}
+
+export interface SearchFilter {
+  category?: string;
+  town?: string;
+  status?: string;
+}
+
+export interface SearchOptions {
+  limit?: number;
+  filter?: SearchFilter;
+}
+
+export interface SearchResponse {
+  /** Number of matching institutions (an upper bound when `exact` is false). */
+  total: number;
+  /** False when some candidates beyond the shown results were not verified (very long lists). */
+  exact: boolean;
+  results: SearchResult[];
+}
+
+export interface SearchClient {
+  search(query: string, options?: SearchOptions): Promise<SearchResponse>;
+  /** Loads meta.json ahead of the first query. */
+  warm(): Promise<void>;
+}
+
+export interface ClientOptions {
+  /** Beijing date YYYY-MM-DD used to derive 'expired' (default: today in Asia/Shanghai). */
+  today?: string;
+  /** Path of meta.json (default /search/meta.json). */
+  metaPath?: string;
+}
+
+/** Grams fetched per query at most: long queries use a spread of their grams and verify. */
+const MAX_GRAMS = 6;
+/** Display shards fetched per verification round. */
+const ROUND_SHARDS = 8;
+/** After the page is full, verify the rest too if that needs at most this many more shards. */
+const EXACT_EXTRA_SHARDS = 4;
+/** Display shards a query may fetch to verify candidates, at most. */
+const MAX_VERIFY_SHARDS = 24;
+
+export function createSearchClient(fetchJson: FetchJson, options: ClientOptions = {}): SearchClient {
+  const metaPath = options.metaPath ?? '/search/meta.json';
+  const today = Number((options.today ?? beijingToday()).replaceAll('-', ''));
+  let metaP: Promise<SearchMeta> | null = null;
+  let gramFiles = new Map<number, Promise<Record<string, string>>>();
+  let rowFiles = new Map<number, Promise<SearchRow[]>>();
+  let lists = new Map<string, Uint32Array>();
+  const loadedRows = new Map<number, SearchRow[]>();
+
+  function reset() {
+    metaP = null;
+    gramFiles = new Map();
+    rowFiles = new Map();
+    lists = new Map();
+    loadedRows.clear();
+  }
+
+  const meta = () =>
+    (metaP ??= (fetchJson(metaPath) as Promise<SearchMeta>).then(
+      (m) => {
+        denseIdx = new Map(m.dense.map((k, i) => [k, i]));
+        return m;
+      },
+      (e: unknown) => {
+        metaP = null;
+        throw e;
+      },
+    ));
+
+  let denseIdx = new Map<string, number>();
+  const isDense = (key: string) => denseIdx.has(key);
+
+  async function postings(m: SearchMeta, key: string): Promise<Uint32Array> {
+    const hit = lists.get(key);
+    if (hit) return hit;
+    const d = denseIdx.get(key);
+    if (d !== undefined) {
+      const list = decodePostings((await fetchJson(denseKeyPath(m, d))) as string);
+      lists.set(key, list);
+      return list;
+    }
+    const shard = gramShard(key, m.gramShards);
+    let file = gramFiles.get(shard);
+    if (!file) {
+      file = fetchJson(gramShardPath(m, shard)) as Promise<Record<string, string>>;
+      gramFiles.set(shard, file);
+      file.catch(() => gramFiles.delete(shard));
+    }
+    const enc = (await file)[key];
+    const list = enc ? decodePostings(enc) : new Uint32Array(0);
+    lists.set(key, list);
+    return list;
+  }
+
+  async function rowShard(m: SearchMeta, shard: number): Promise<SearchRow[]> {
+    let file = rowFiles.get(shard);
+    if (!file) {
+      file = fetchJson(rowShardPath(m, shard)) as Promise<SearchRow[]>;
+      rowFiles.set(shard, file);
+      file.then((r) => loadedRows.set(shard, r)).catch(() => rowFiles.delete(shard));
+    }
+    return file;
+  }
+
+  function toResult(m: SearchMeta, row: SearchRow): SearchResult {
+    const town = m.towns[row[2]];
+    return {
+      id: row[0],
+      name: row[1],
+      town: town?.code ?? '',
+      townZh: town?.zh ?? '',
+      townEn: town?.en ?? '',
+      category: m.categories[row[3]] ?? '',
+      status: effectiveStatus(m, row, today),
+      licenseNo: row[8],
+    };
+  }
+
+  /**
+   * Candidates of one alternative: sparse grams first (a spread of MAX_GRAMS, more rounds while
+   * candidates stay many); dense grams only when the alternative has no sparse one.
+   */
+  async function alternative(m: SearchMeta, keys: string[], limit: number): Promise<{ cands: Uint32Array; exact: boolean }> {
+    const sparse = keys.filter((k) => !isDense(k));
+    let pending = sparse.length ? sparse : keys;
+    let cands: Uint32Array | null = null;
+    while (pending.length) {
+      const batch = spread(pending, MAX_GRAMS);
+      pending = pending.filter((k) => !batch.includes(k));
+      const found = await Promise.all(batch.map((k) => postings(m, k)));
+      if (found.some((l) => l.length === 0)) return { cands: new Uint32Array(0), exact: true };
+      cands = intersectSorted(cands ? [cands, ...found] : found);
+      if (cands.length <= limit) break;
+    }
+    return { cands: cands ?? new Uint32Array(0), exact: keys.length === 1 };
+  }
+
+  async function run(q: ParsedQuery, limit: number, filter: SearchFilter | undefined): Promise<SearchResponse> {
+    const m = await meta();
+    const alts = await Promise.all(queryPlan(q, m).map((keys) => alternative(m, keys, limit)));
+    const cands = unionSorted(alts.map((a) => a.cands));
+    const exactByIndex = alts.every((a) => a.exact);
+    const per = m.rowsPerShard;
+    const rowOf = async (ord: number) => (await rowShard(m, Math.floor(ord / per)))[ord % per]!;
+
+    const hasFilter = !!(filter && (filter.category || filter.town || filter.status));
+    if (exactByIndex && !hasFilter) {
+      // One gram: its posting list is the exact answer.
+      const shown = Array.from(cands.subarray(0, limit));
+      const rows = await Promise.all(shown.map(rowOf));
+      return { total: cands.length, exact: true, results: rows.map((r) => toResult(m, r)) };
+    }
+
+    const accept = (row: SearchRow) => rowMatches(row, q) && passes(m, row, filter, today);
+    const hits: number[] = [];
+    const verified = new Uint8Array(cands.length); // 1 = checked
+    let next = 0;
+    const checkLoaded = () => {
+      for (let i = 0; i < cands.length; i++) {
+        if (verified[i]) continue;
+        const ord = cands[i]!;
+        const rows = loadedRows.get(Math.floor(ord / per));
+        if (!rows) continue;
+        verified[i] = 1;
+        if (accept(rows[ord % per]!)) hits.push(i);
+      }
+    };
+    const fetchShards = async (shards: Set<number>) => {
+      await Promise.all([...shards].map((s) => rowShard(m, s)));
+    };
+
+    // Verify in ordinal order until the page is full (or the shard budget is spent).
+    let budget = MAX_VERIFY_SHARDS;
+    while (next < cands.length && budget > 0) {
+      checkLoaded();
+      if (hits.length >= limit) break;
+      while (next < cands.length && verified[next]) next++;
+      if (next >= cands.length) break;
+      const need = new Set<number>();
+      let want = limit - hits.length;
+      for (let i = next; i < cands.length && need.size < Math.min(ROUND_SHARDS, budget) && want > 0; i++) {
+        if (verified[i]) continue;
+        const s = Math.floor(cands[i]! / per);
+        if (!loadedRows.has(s)) need.add(s);
+        want--;
+      }
+      budget -= need.size;
+      await fetchShards(need);
+    }
+    checkLoaded();
+    // Exact total when the rest needs only a few more shards.
+    const rest = new Set<number>();
+    for (let i = 0; i < cands.length && rest.size <= EXACT_EXTRA_SHARDS; i++) {
+      if (!verified[i]) rest.add(Math.floor(cands[i]! / per));
+    }
+    if (rest.size > 0 && rest.size <= EXACT_EXTRA_SHARDS) {
+      await fetchShards(rest);
+      checkLoaded();
+    }
+    let unverified = 0;
+    for (let i = 0; i < cands.length; i++) if (!verified[i]) unverified++;
+    hits.sort((a, b) => a - b);
+    const shown = await Promise.all(hits.slice(0, limit).map((i) => rowOf(cands[i]!)));
+    return { total: hits.length + unverified, exact: unverified === 0, results: shown.map((r) => toResult(m, r)) };
+  }
+
+  return {
+    async warm() {
+      await meta();
+    },
+    async search(query, opts = {}) {
+      const q = parseQuery(query);
+      if (!q) return { total: 0, exact: true, results: [] };
+      const limit = Math.max(1, opts.limit ?? 20);
+      try {
+        return await run(q, limit, opts.filter);
+      } catch (e) {
+        // A publish may have replaced the index under us: start again from meta.json once.
+        reset();
+        return run(q, limit, opts.filter).catch(() => {
+          throw e;
+        });
+      }
+    },
+  };
+}
+
+function passes(m: SearchMeta, row: SearchRow, f: SearchFilter | undefined, today: number): boolean {
+  if (!f) return true;
+  if (f.category && m.categories[row[3]] !== f.category) return false;
+  if (f.town && m.towns[row[2]]?.code !== f.town) return false;
+  if (f.status && effectiveStatus(m, row, today) !== f.status) return false;
+  return true;
+}
+
+function unionSorted(lists: Uint32Array[]): Uint32Array {
+  const nonEmpty = lists.filter((l) => l.length);
+  if (nonEmpty.length <= 1) return nonEmpty[0] ?? new Uint32Array(0);
+  const all = new Set<number>();
+  for (const l of nonEmpty) for (const v of l) all.add(v);
+  return Uint32Array.from(all).sort();
+}
+
+/** Up to n items spread evenly over the list, always the first and the last. */
+export function spread<T>(items: readonly T[], n: number): T[] {
+  if (items.length <= n) return [...items];
+  const out: T[] = [];
+  for (let k = 0; k < n; k++) out.push(items[Math.round((k * (items.length - 1)) / (n - 1))]!);
+  return out;
+}
+
+function beijingToday(): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+}
