@@ -12,6 +12,8 @@ import { langFrom, msg, type Lang } from './lib/messages.ts';
 import { complaintRoutes } from './complaints/routes.ts';
 import { institutionRoutes } from './institutions/routes.ts';
 import { adminRoutes } from './admin/routes.ts';
+import { INTAKE_BODY_LIMITS, intakeFormat } from './complaints/intake-request.ts';
+import { openApiRoutes } from './openapi/routes.ts';
 
 export interface AppEnv {
   Variables: { deps: Deps; lang: Lang; clientIp: string | null };
@@ -52,16 +54,24 @@ export function createApp(deps: Deps) {
   });
 
   const api = new Hono<AppEnv>();
-  api.use(
-    '/complaints',
-    bodyLimit({
-      maxSize: JSON_BODY_LIMIT,
-      onError: (c) => c.json(errorBody('payload_too_large', msg('payload_too_large', c.var.lang)), 413),
-    }),
-  );
+  // Intake: 64 KB for JSON and forms, 5 × 10 MB + fields for multipart with evidence files.
+  // Checked here before anything is read; readIntakeRequest enforces the same limits again for
+  // callers without this middleware (the no-JS form page).
+  const jsonLimit = bodyLimit({
+    maxSize: JSON_BODY_LIMIT,
+    onError: (c) => c.json(errorBody('payload_too_large', msg('payload_too_large', c.var.lang)), 413),
+  });
+  const multipartLimit = bodyLimit({
+    maxSize: INTAKE_BODY_LIMITS.multipart,
+    onError: (c) => c.json(errorBody('payload_too_large', msg('payload_too_large_files', c.var.lang)), 413),
+  });
+  api.use('/complaints', function intakeBodyLimit(c, next) {
+    return intakeFormat(c.req.header('content-type')) === 'multipart' ? multipartLimit(c, next) : jsonLimit(c, next);
+  });
   api.route('/complaints', complaintRoutes());
   api.route('/institutions', institutionRoutes());
   api.route('/admin', adminRoutes('/api/admin'));
+  api.route('/', openApiRoutes());
   app.route('/api', api);
 
   app.notFound((c) => c.json(errorBody('not_found', msg('not_found', c.var.lang ?? 'zh-CN')), 404));

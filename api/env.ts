@@ -32,6 +32,8 @@ export const EnvSchema = z
     MAIL_FROM: z.string().default('校外培训监管平台 <noreply@example.gov.cn>'),
     SMS_TRANSPORT: z.enum(['log']).default('log'),
     INTAKE_POW: onOff.default('on'),
+    /** Per-mobile and per-IP intake limits; `off` only for benchmarks and load tests (bench/intake.ts). */
+    INTAKE_RATE_LIMIT: onOff.default('on'),
     /** Run the outbox worker in this process (turn off on all but some nodes if you like). */
     OUTBOX_WORKER: onOff.default('on'),
     /** Trust X-Forwarded-For from the reverse proxy for client IPs (rate limits, audit). */

@@ -1,17 +1,20 @@
 /**
- * Intake as a readable pipeline: validate (schema, done by the caller) → check references →
- * route → set deadlines → save (one transaction: complaint + co-handlers + first event + cluster +
- * outbox rows + audit row + idempotency record + rate counters) → answer.
+ * Intake as a readable pipeline: validate (schema and evidence files, done by the caller, see
+ * intake-request.ts) → check references → route → set deadlines → save (one transaction:
+ * complaint + evidence files + co-handlers + first event + cluster + outbox rows + audit row +
+ * idempotency record + spent proof-of-work + rate counters) → answer.
  * Delivery (mail, SMS) happens later in the outbox worker, never inside the request.
  */
 import { createHash } from 'node:crypto';
-import { and, eq, gte, isNull, sql } from 'drizzle-orm';
+import { and, eq, gte, isNull, lt, sql } from 'drizzle-orm';
 import type { Tx } from '../../db/client.ts';
 import * as t from '../../db/schema.ts';
 import { appendAudit } from '../audit/log.ts';
 import { addCalendarDays, beijingDate } from '../calendar/working-days.ts';
 import type { Deps } from '../deps.ts';
 import { ApiError } from '../lib/errors.ts';
+import type { EvidenceFile } from './evidence.ts';
+import { verifyPow } from './pow.ts';
 import { loadCalendar, loadSettings } from '../settings/service.ts';
 import { consumeRateLimit } from '../security/rate-limit.ts';
 import { COORDINATION_DEPARTMENT, routeComplaint } from './routing.ts';
@@ -45,26 +48,44 @@ export const INTAKE_LIMITS = {
 
 export const normaliseOperatorName = (name: string) => name.normalize('NFKC').replace(/[\s()（）·.,，、-]/g, '').toLowerCase();
 
-export function requestFingerprint(data: ComplaintData): string {
+/**
+ * What makes two submissions "the same request" for Idempotency-Key: every field but the
+ * proof-of-work (a retry may carry a fresh one) and the uploaded files' hashes, in order (a retry
+ * that attaches a different photo is a different request).
+ */
+export function requestFingerprint(data: ComplaintData, files: readonly EvidenceFile[] = []): string {
   const { pow: _pow, ...rest } = data;
-  return createHash('sha256').update(JSON.stringify(rest)).digest('hex');
+  const h = createHash('sha256').update(JSON.stringify(rest));
+  if (files.length) h.update(JSON.stringify(files.map((f) => f.sourceSha256)));
+  return h.digest('hex');
 }
+
+const powFailed = () => new ApiError(422, 'pow_required', 'pow_required', [{ path: 'pow', key: 'pow_invalid' }]);
 
 async function idempotentReplay(tx: Tx, key: string, fingerprint: string): Promise<IntakeResult | null> {
   const [row] = await tx.select().from(t.idempotencyKeys).where(eq(t.idempotencyKeys.key, key));
   if (!row) return null;
-  if (row.requestHash !== fingerprint) throw new ApiError(422, 'idempotency_conflict', 'idempotency_conflict');
+  if (row.requestHash !== fingerprint) throw new ApiError(422, 'idempotency_conflict', 'idempotency_conflict', [{ path: 'Idempotency-Key', key: 'idempotency_conflict' }]);
   return JSON.parse(row.body) as IntakeResult;
 }
 
-export async function submitComplaint(deps: Deps, data: ComplaintData, ctx: IntakeContext): Promise<{ created: boolean; result: IntakeResult }> {
+export async function submitComplaint(
+  deps: Deps,
+  data: ComplaintData,
+  ctx: IntakeContext,
+  /** Evidence already checked and cleaned by prepareEvidence (evidence.ts). */
+  files: readonly EvidenceFile[] = [],
+): Promise<{ created: boolean; result: IntakeResult }> {
   const now = ctx.submittedAt ?? deps.clock.now();
   const today = beijingDate(now);
   if (data.paidOn > today) throw new ApiError(422, 'validation_failed', 'validation_failed', [{ path: 'paidOn', key: 'date_future' }]);
 
   const [settings, calendar] = await Promise.all([loadSettings(deps.db), loadCalendar(deps.db)]);
   const mobileHash = deps.pii.mobileHash(data.mobile);
-  const fingerprint = requestFingerprint(data);
+  const fingerprint = requestFingerprint(data, files);
+  // Demo seeding files through this same function and has no browser to solve a challenge.
+  const checkPow = deps.env.INTAKE_POW === 'on' && !ctx.isDemo;
+  const checkLimits = deps.env.INTAKE_RATE_LIMIT === 'on' && !ctx.isDemo;
   const idemKey = ctx.idempotencyKey ? `complaint:${ctx.idempotencyKey}` : null;
 
   // Encrypt outside the transaction: CPU work does not need the write lock.
@@ -77,9 +98,19 @@ export async function submitComplaint(deps: Deps, data: ComplaintData, ctx: Inta
       if (replay) return { created: false, result: replay };
     }
 
+    // Proof-of-work after the replay check, so a retry whose challenge has since expired still
+    // gets its original answer. Spending it here makes "one solution, one complaint" atomic.
+    if (checkPow) {
+      const pow = verifyPow(deps.keys.pow, data.pow, now);
+      if (!pow.ok) throw powFailed();
+      await tx.delete(t.powSpent).where(lt(t.powSpent.expiresAt, now)); // expired ids can never be replayed anyway
+      const spent = await tx.insert(t.powSpent).values({ challengeId: pow.challengeId, expiresAt: pow.expiresAt }).onConflictDoNothing().returning({ id: t.powSpent.challengeId });
+      if (!spent.length) throw powFailed();
+    }
+
     const [banned] = await tx.select({ h: t.bannedMobiles.mobileHash }).from(t.bannedMobiles).where(eq(t.bannedMobiles.mobileHash, mobileHash));
     if (banned) throw new ApiError(403, 'banned', 'banned');
-    if (!ctx.isDemo) {
+    if (checkLimits) {
       await consumeRateLimit(tx, `intake:mobile:${mobileHash}`, INTAKE_LIMITS.perMobile, now);
       if (ctx.ip) await consumeRateLimit(tx, `intake:ip:${ctx.ip}`, INTAKE_LIMITS.perIp, now);
     }
@@ -102,15 +133,12 @@ export async function submitComplaint(deps: Deps, data: ComplaintData, ctx: Inta
     const institutionKey = institution ? institution.id : `name:${normaliseOperatorName(data.institutionName!)}`;
 
     // Cluster: N complaints against one operator within the window (this one included), or 停业/失联.
+    // Complaints staff marked as spam do not count: one person's flood must not raise an alarm.
     const windowStart = new Date(now.getTime() - settings.clusterWindowDays * 86_400_000);
-    const [{ recent }] = (await tx
-      .select({ recent: sql<number>`count(*)` })
-      .from(t.complaints)
-      .where(and(eq(t.complaints.institutionKey, institutionKey), gte(t.complaints.submittedAt, windowStart)))) as [{ recent: number }];
+    const inWindow = and(eq(t.complaints.institutionKey, institutionKey), gte(t.complaints.submittedAt, windowStart), eq(t.complaints.isSpam, false));
+    const [{ recent }] = (await tx.select({ recent: sql<number>`count(*)` }).from(t.complaints).where(inWindow)) as [{ recent: number }];
     const countHit = recent + 1 >= settings.clusterThreshold;
     const clusterHit = countHit || data.reason === 'closed';
-
-    const routing = routeComplaint({ institution, townDepartment, reason: data.reason, clusterHit: countHit });
     const deadline = calendar.addWorkingDays(today, settings.acceptWorkingDays);
 
     let clusterId: number | null = null;
@@ -130,6 +158,10 @@ export async function submitComplaint(deps: Deps, data: ComplaintData, ctx: Inta
         clusterCreated = true;
       }
     }
+
+    // The office hears about a cluster once, from the complaint that opens it; later members of
+    // an open cluster do not alert again, but a 停业/失联 reason always does (routing rule 3).
+    const routing = routeComplaint({ institution, townDepartment, reason: data.reason, clusterHit: clusterCreated });
 
     const trackingCode = newTrackingCode();
     const [complaint] = await tx
@@ -173,7 +205,13 @@ export async function submitComplaint(deps: Deps, data: ComplaintData, ctx: Inta
       await tx
         .update(t.complaints)
         .set({ clusterId })
-        .where(and(eq(t.complaints.institutionKey, institutionKey), gte(t.complaints.submittedAt, windowStart), isNull(t.complaints.clusterId)));
+        .where(and(inWindow, isNull(t.complaints.clusterId)));
+    }
+
+    if (files.length) {
+      await tx.insert(t.attachments).values(
+        files.map((f) => ({ complaintId, mime: f.mime, originalName: f.originalName, size: f.content.length, sha256: f.sha256, content: f.content, createdAt: now })),
+      );
     }
 
     if (routing.coHandlers.length) {
@@ -214,12 +252,12 @@ export async function submitComplaint(deps: Deps, data: ComplaintData, ctx: Inta
         .map((d) => ({ channel: 'email' as const, topic: 'case_new_cohandler', recipient: d, payload: caseSummary, nextAttemptAt: now })),
       { channel: 'sms', topic: 'parent_ack', recipient: String(complaintId), payload: { trackingCode, acceptBy: deadline.date }, nextAttemptAt: now },
     ];
-    if (routing.alertCoordination || clusterCreated) {
+    if (routing.alertCoordination) {
       outboxRows.push({
         channel: 'email',
         topic: 'coordination_alert',
         recipient: COORDINATION_DEPARTMENT,
-        payload: { ...caseSummary, alertReasons: clusterCreated ? [...new Set([...routing.alertReasons, 'cluster'])] : routing.alertReasons, clusterId },
+        payload: { ...caseSummary, alertReasons: routing.alertReasons, clusterId },
         nextAttemptAt: now,
       });
     }
@@ -233,7 +271,7 @@ export async function submitComplaint(deps: Deps, data: ComplaintData, ctx: Inta
       objectType: 'complaint',
       objectId: String(complaintId),
       ip: ctx.ip,
-      detail: { rule: routing.rule, lead: routing.lead, clusterId },
+      detail: { rule: routing.rule, lead: routing.lead, clusterId, ...(files.length ? { evidenceFiles: files.length } : {}) },
     });
 
     const result: IntakeResult = {

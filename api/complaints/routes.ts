@@ -1,34 +1,32 @@
-/** HTTP for refund complaints: intake and public tracking. Rules live in intake.ts / tracking.ts. */
+/**
+ * HTTP for refund complaints: proof-of-work challenge, intake and public tracking. Rules live in
+ * intake.ts / tracking.ts; reading and cleaning the request body in intake-request.ts.
+ */
 import { Hono } from 'hono';
 import type { AppEnv } from '../app.ts';
 import { ApiError, parseWith, validationError } from '../lib/errors.ts';
-import { ComplaintInputSchema, TrackQuerySchema } from './schema.ts';
+import { TrackQuerySchema } from './schema.ts';
 import { submitComplaint } from './intake.ts';
+import { readIntakeRequest } from './intake-request.ts';
+import { issueChallenge } from './pow.ts';
 import { trackComplaint } from './tracking.ts';
 
 export function complaintRoutes() {
   const r = new Hono<AppEnv>();
 
+  // Registered before '/:code' so "challenge" is never taken for a tracking code.
+  r.get('/challenge', (c) => {
+    c.header('Cache-Control', 'no-store');
+    return c.json(issueChallenge(c.var.deps.keys.pow, c.var.deps.clock.now()));
+  });
+
   r.post('/', async (c) => {
     const { deps, lang } = c.var;
-    const type = c.req.header('content-type') ?? '';
-    let body: unknown;
-    if (type.startsWith('application/json')) {
-      try {
-        body = await c.req.json();
-      } catch {
-        throw new ApiError(400, 'bad_json', 'bad_json');
-      }
-    } else {
-      throw new ApiError(415, 'unsupported_media', 'unsupported_media');
-    }
-    const parsed = parseWith(ComplaintInputSchema, body, lang);
-    if (!parsed.ok) return c.json(validationError(parsed.issues, lang), 422);
-    const key = c.req.header('idempotency-key') ?? null;
-    if (key !== null && !/^[A-Za-z0-9_-]{8,128}$/.test(key)) {
-      return c.json(validationError([{ path: 'Idempotency-Key', message: lang === 'en' ? 'Use 8–128 letters, digits, - or _' : '请求编号应为8到128位字母、数字、-或_' }], lang), 422);
-    }
-    const { created, result } = await submitComplaint(deps, parsed.data, { ip: c.var.clientIp, idempotencyKey: key });
+    // The API speaks JSON (the island) and multipart (with files); urlencoded is the no-JS
+    // page's business and stays a 415 here, as documented in the OpenAPI description.
+    const read = await readIntakeRequest(c.req.raw, lang, { formats: ['json', 'multipart'] });
+    if (!read.ok) return c.json(read.body, read.status);
+    const { created, result } = await submitComplaint(deps, read.data, { ip: c.var.clientIp, idempotencyKey: read.idempotencyKey }, read.files);
     c.header('Cache-Control', 'no-store');
     if (!created) c.header('Idempotent-Replayed', 'true');
     return c.json(result, 201);

@@ -16,7 +16,7 @@ export interface RoutingInput {
   /** Town department code for unregistered operators (e.g. town_xindian). */
   townDepartment: string | null;
   reason: string;
-  /** Whether this complaint completes or joins a cluster. */
+  /** Whether this complaint opens a new cluster (members joining an open one do not alert again). */
   clusterHit: boolean;
 }
 

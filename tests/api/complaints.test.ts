@@ -562,6 +562,54 @@ describe('clusters (群体性退费风险)', () => {
     expect((alerts[0]!.payload as { complaintId: number }).complaintId).toBe(rows[2]!.id);
   });
 
+  it('later members of an open cluster join it without alerting the office again', async () => {
+    const inst = freshInstitution();
+    const codes: string[] = [];
+    for (let i = 0; i < 5; i++) codes.push((await submitOk({ institutionId: inst.id })).trackingCode);
+    const rows = await Promise.all(codes.map(rowByCode));
+    const clusterId = rows[2]!.clusterId;
+    expect(clusterId).not.toBeNull();
+    expect(rows.map((r) => r.clusterId)).toEqual(Array(5).fill(clusterId));
+    expect(await countRows('clusters', 'institution_key = ?', [inst.id])).toBe(1);
+    const alerts = (await deps.db.read.select().from(t.outbox).where(eq(t.outbox.topic, 'coordination_alert'))).filter(
+      (o) => (o.payload as { clusterId?: number }).clusterId === clusterId,
+    );
+    // one alert, from the complaint that opened the cluster (the 3rd), none from the 4th and 5th
+    expect(alerts.map((a) => (a.payload as { complaintId: number }).complaintId)).toEqual([rows[2]!.id]);
+  });
+
+  it("a 停业/失联 complaint joining an open cluster still alerts, for its own reason", async () => {
+    const inst = freshInstitution();
+    for (let i = 0; i < 3; i++) await submitOk({ institutionId: inst.id });
+    const closed = await submitOk({ institutionId: inst.id, reason: 'closed' });
+    const row = await rowByCode(closed.trackingCode);
+    expect(row.clusterId).not.toBeNull();
+    const alerts = (await deps.db.read.select().from(t.outbox).where(eq(t.outbox.topic, 'coordination_alert'))).filter(
+      (o) => (o.payload as { complaintId?: number }).complaintId === row.id,
+    );
+    expect(alerts).toHaveLength(1);
+    expect((alerts[0]!.payload as { alertReasons: string[] }).alertReasons).toEqual(['closed_reason']);
+    expect((alerts[0]!.payload as { clusterId: number }).clusterId).toBe(row.clusterId);
+  });
+
+  it('complaints staff marked as spam do not count toward the threshold', async () => {
+    const inst = freshInstitution();
+    const a = await submitOk({ institutionId: inst.id });
+    const b = await submitOk({ institutionId: inst.id });
+    await deps.db.write((tx) => tx.update(t.complaints).set({ isSpam: true }).where(eq(t.complaints.trackingCode, b.trackingCode)));
+    // 3rd complaint, but only 2 count: no cluster, no alert
+    const c = await submitOk({ institutionId: inst.id });
+    expect((await rowByCode(c.trackingCode)).clusterId).toBeNull();
+    expect(await countRows('clusters', 'institution_key = ?', [inst.id])).toBe(0);
+    // the 4th makes 3 genuine ones: the cluster forms without the spam complaint
+    const d = await submitOk({ institutionId: inst.id });
+    const clusterId = (await rowByCode(d.trackingCode)).clusterId;
+    expect(clusterId).not.toBeNull();
+    expect((await rowByCode(a.trackingCode)).clusterId).toBe(clusterId);
+    expect((await rowByCode(c.trackingCode)).clusterId).toBe(clusterId);
+    expect((await rowByCode(b.trackingCode)).clusterId).toBeNull();
+  });
+
   it('complaints spread over more than 7 days do not form a cluster', async () => {
     const inst = freshInstitution();
     const a = await submitOk({ institutionId: inst.id });
