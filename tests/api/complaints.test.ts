@@ -400,6 +400,15 @@ describe('validation (422 with field paths)', () => {
     issueAt(e, 'parentName');
   });
 
+  it('a lone UTF-16 surrogate (not a character; UTF-8 cannot store it) is refused', async () => {
+    const res = await app.request('/api/complaints', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(complaintBody({ institutionId: institutions[0]!.id, mobile: nextMobile() })).replace('"少儿美术秋季班"', '"少儿\\ud800美术"'),
+    });
+    expect(issueAt(await expectError(res, 422), 'course').message).toBe('包含无法识别的字符');
+  });
+
   it('a JSON array or null is a 422, not a crash', async () => {
     await expectError(await post([]), 422, 'validation_failed');
     await expectError(await post(null), 422, 'validation_failed');
