@@ -54,10 +54,14 @@ export async function postSignIn(app: App, body: Record<string, unknown>, header
  * sign-ins of one account need codes from different time steps.
  */
 export async function logInAs(app: App, deps: TestDeps, username: string): Promise<StaffAgent> {
-  const a = account(username);
+  return logInWith(app, deps, account(username));
+}
+
+/** Signs in with any enrolled account's credentials (e.g. one a test inserted itself). */
+export async function logInWith(app: App, deps: TestDeps, a: Pick<DemoAccount, 'username' | 'password' | 'totpSecret'>): Promise<StaffAgent> {
   deps.clock.advance(30_000);
-  const res = await postSignIn(app, { username, password: a.password, totp: codeNow(deps, a) });
-  if (res.status !== 200) throw new Error(`sign-in as ${username} failed: ${res.status} ${await res.text()}`);
+  const res = await postSignIn(app, { username: a.username, password: a.password, totp: codeNow(deps, a) });
+  if (res.status !== 200) throw new Error(`sign-in as ${a.username} failed: ${res.status} ${await res.text()}`);
   const body = (await res.json()) as { csrfToken: string };
   return agent(app, cookieFrom(res)!, body.csrfToken);
 }

@@ -1,0 +1,298 @@
+/**
+ * The staff queue over ~100 complaints filed through the real intake and moved through the real
+ * workflow with back-dated clocks: every filter, nearest-deadline order, counts per state, and
+ * keyset pagination that returns every row exactly once. The expected answers are computed here
+ * in plain TypeScript from the raw columns (status, accept-by, resolve-by, extension), not from
+ * the due_on column the queue uses. Also: each query strategy's plan uses its index.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import * as t from '../../db/schema.ts';
+import { COMPLAINT_REASONS, COMPLAINT_STATUSES, type ComplaintStatus } from '../../db/schema.ts';
+import { addCalendarDays, beijingDate, beijingMidnight } from '../../api/calendar/working-days.ts';
+import { submitComplaint } from '../../api/complaints/intake.ts';
+import { ComplaintInputSchema } from '../../api/complaints/schema.ts';
+import { applyAction, type Actor } from '../../api/complaints/workflow.ts';
+import { queueQuery, weekEnd, type QueueScope } from '../../api/admin/queue.ts';
+import { QueueQuerySchema } from '../../api/admin/schema.ts';
+import { logInAs, seedStaff, type StaffAgent } from '../helpers/admin-session.ts';
+import { complaintBody, createSeededDeps, testApp, type TestDeps } from '../helpers/test-deps.ts';
+
+const NOW = '2026-11-27T02:00:00Z'; // Friday 10:00 Beijing
+const DAY = 86_400_000;
+
+let deps: TestDeps;
+let app: ReturnType<typeof testApp>;
+let today: string;
+const as: Record<string, StaffAgent> = {};
+
+interface Truth {
+  id: number;
+  code: string;
+  status: ComplaintStatus;
+  lead: string;
+  co: string[];
+  due: string | null;
+  institutionId: string | null;
+  reason: string;
+  submittedAt: number;
+}
+let truth: Truth[] = [];
+
+async function loadTruth() {
+  const rows = await deps.db.read.select().from(t.complaints);
+  const co = await deps.db.read.select().from(t.complaintCoHandlers);
+  truth = rows.map((r) => ({
+    id: r.id,
+    code: r.trackingCode,
+    status: r.status,
+    lead: r.leadDept,
+    co: co.filter((x) => x.complaintId === r.id).map((x) => x.departmentCode),
+    due: r.status === 'submitted' ? r.acceptBy : r.status === 'accepted' || r.status === 'in_progress' ? (r.extendedUntil ?? r.resolveBy) : null,
+    institutionId: r.institutionId,
+    reason: r.reason,
+    submittedAt: r.submittedAt.getTime(),
+  }));
+}
+
+/** Nearest deadline first; cases with nothing due last; ties by id. */
+const ordered = (rows: Truth[]) => [...rows].sort((a, b) => (a.due ?? '9999-12-31').localeCompare(b.due ?? '9999-12-31') || a.id - b.id).map((r) => r.code);
+const inScope = (dept: string | null) => (r: Truth) => dept === null || r.lead === dept || r.co.includes(dept);
+
+/** Pages through the queue and returns every code in order, checking page sizes and cursors. */
+async function pageAll(who: StaffAgent, query: string, limit: number) {
+  const codes: string[] = [];
+  let cursor: string | null = null;
+  let pages = 0;
+  let first: Record<string, unknown> | null = null;
+  do {
+    const res = await who.get(`/api/admin/complaints?limit=${limit}${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    expect(res.status, await res.clone().text()).toBe(200);
+    const body = await res.json();
+    first ??= body;
+    if (body.nextCursor) expect(body.items.length).toBe(limit);
+    codes.push(...body.items.map((i: { code: string }) => i.code));
+    cursor = body.nextCursor;
+    expect(++pages).toBeLessThan(500);
+  } while (cursor);
+  return { codes, first: first! };
+}
+
+beforeAll(async () => {
+  deps = await createSeededDeps(24, { now: NOW });
+  app = testApp(deps);
+  await seedStaff(deps);
+  const heads = await deps.db.read.select().from(t.staff);
+  const head: Actor = { kind: 'staff', staffId: heads.find((s) => s.username === 'edu.head')!.id, role: 'dept_head', dept: 'edu' };
+  const coord: Actor = { kind: 'staff', staffId: heads.find((s) => s.username === 'coord')!.id, role: 'coordinator', dept: 'edu' };
+
+  // ~100 complaints over the last 45 days, in every state.
+  const base = Date.parse(NOW);
+  for (let i = 0; i < 104; i++) {
+    const submittedAt = new Date(base - (45 - Math.floor(i * 0.43)) * DAY + (i % 9) * 3_600_000);
+    const unregistered = i % 11 === 5;
+    const data = ComplaintInputSchema.parse(
+      complaintBody({
+        ...(unregistered
+          ? { institutionId: undefined, institutionName: `无证培训点${i % 3}`, institutionAddress: '某小区底商', town: ['xindian', 'qidu'][i % 2] }
+          : { institutionId: `demo-${String((i % 12) + 1).padStart(4, '0')}` }),
+        reason: COMPLAINT_REASONS[i % COMPLAINT_REASONS.length],
+        mobile: `136${String(i).padStart(8, '0')}`,
+        paidOn: '2026-09-01',
+      }),
+    );
+    const { result } = await submitComplaint(deps, data, { ip: null, submittedAt });
+    const [row] = await deps.db.read.select().from(t.complaints).where(eq(t.complaints.trackingCode, result.trackingCode));
+    const id = row!.id;
+    const at = (days: number) => ({ at: new Date(Math.min(submittedAt.getTime() + days * DAY, base)) });
+    const plan = i % 8;
+    if (plan === 1) await applyAction(deps, id, { type: 'reject', reason: 'insufficient', note: '材料不全，请补充' }, head, at(1));
+    if (plan >= 2) await applyAction(deps, id, { type: 'accept' }, head, at(1));
+    if (plan >= 3 && plan !== 7) await applyAction(deps, id, { type: 'note', staffNote: '调解中' }, head, at(2));
+    if (plan === 4) {
+      await applyAction(deps, id, { type: 'request_extension', note: '需要更多时间' }, head, at(3));
+      await applyAction(deps, id, { type: 'decide_extension', approve: true }, head, at(4));
+    }
+    if (plan >= 5 && plan !== 7) await applyAction(deps, id, { type: 'resolve', outcome: 'partial_refund', amountRefundedFen: 1000, note: '部分退费' }, head, at(5));
+    if (plan === 6 && submittedAt.getTime() + 13 * DAY < base) await applyAction(deps, id, { type: 'close' }, head, at(13));
+    if (i % 17 === 3 && plan !== 1 && plan < 5) await applyAction(deps, id, { type: 'change_lead', department: row!.leadDept === 'culture' ? 'science' : 'culture', reason: '协调后改由该部门牵头' }, coord, at(2));
+  }
+  deps.clock.set(NOW);
+  today = beijingDate(deps.clock.now());
+  for (const u of ['edu.handler', 'culture.head', 'market.head', 'science.handler', 'coord']) as[u] = await logInAs(app, deps, u);
+  await loadTruth();
+  // The data covers what the filters need.
+  expect(new Set(truth.map((r) => r.status))).toEqual(new Set(COMPLAINT_STATUSES));
+  expect(truth.filter((r) => r.due && r.due < today).length).toBeGreaterThan(3);
+});
+
+afterAll(async () => {
+  await deps?.cleanup();
+});
+
+describe('keyset pagination: every case exactly once, nearest deadline first', () => {
+  const SCOPES: [string, string | null][] = [
+    ['edu.handler', 'edu'],
+    ['culture.head', 'culture'],
+    ['market.head', 'market'],
+    ['science.handler', 'science'],
+    ['coord', null],
+  ];
+  for (const [user, dept] of SCOPES) {
+    for (const limit of [1, 7, 100]) {
+      it(`${user}, pages of ${limit}`, async () => {
+        const { codes } = await pageAll(as[user]!, '', limit);
+        expect(codes).toEqual(ordered(truth.filter(inScope(dept))));
+        expect(new Set(codes).size).toBe(codes.length);
+      });
+    }
+  }
+
+  it('a page records each item’s deadline, overdue flag and role', async () => {
+    const body = await (await as['edu.handler']!.get('/api/admin/complaints?limit=100')).json();
+    for (const item of body.items) {
+      const r = truth.find((x) => x.code === item.code)!;
+      expect(item.dueOn).toBe(r.due);
+      expect(item.overdue).toBe(r.due !== null && r.due < today);
+      expect(item.role).toBe(r.lead === 'edu' ? 'lead' : 'co');
+      expect(item.status).toBe(r.status);
+    }
+    expect(body.asOf).toBe(today);
+  });
+});
+
+describe('filters', () => {
+  const week = () => weekEnd(today);
+  const FILTERS: [string, string, (r: Truth) => boolean][] = [
+    ['state=accepted', '&state=accepted', (r) => r.status === 'accepted'],
+    ['state=closed', '&state=closed', (r) => r.status === 'closed'],
+    ['overdue', '&overdue=1', (r) => r.due !== null && r.due < today],
+    ['due this week', '&dueThisWeek=true', (r) => r.due !== null && r.due >= today && r.due <= week()],
+    ['overdue + state=submitted', '&overdue=1&state=submitted', (r) => r.status === 'submitted' && r.due !== null && r.due < today],
+    ['reason=delayed', '&reason=delayed', (r) => r.reason === 'delayed'],
+    ['institution', '&institution=demo-0003', (r) => r.institutionId === 'demo-0003'],
+    ['institution + state', '&institution=demo-0005&state=in_progress', (r) => r.institutionId === 'demo-0005' && r.status === 'in_progress'],
+    ['short submitted range', '&submittedFrom=2026-11-01&submittedTo=2026-11-15', (r) => beijingDate(new Date(r.submittedAt)) >= '2026-11-01' && beijingDate(new Date(r.submittedAt)) <= '2026-11-15'],
+    ['long submitted range', '&submittedFrom=2026-09-01&submittedTo=2026-11-20', (r) => beijingDate(new Date(r.submittedAt)) <= '2026-11-20'],
+    ['open-ended range + reason', '&submittedFrom=2026-11-10&reason=refused', (r) => r.reason === 'refused' && r.submittedAt >= beijingMidnight('2026-11-10').getTime()],
+    ['state + reason + range', '&state=in_progress&reason=teacher&submittedFrom=2026-10-01&submittedTo=2026-11-30', (r) => r.status === 'in_progress' && r.reason === 'teacher'],
+  ];
+  for (const [label, query, pred] of FILTERS) {
+    for (const [user, dept] of [
+      ['market.head', 'market'],
+      ['edu.handler', 'edu'],
+      ['coord', null],
+    ] as const) {
+      it(`${label} as ${user}`, async () => {
+        const expected = ordered(truth.filter(inScope(dept)).filter(pred));
+        const { codes } = await pageAll(as[user]!, query, 3);
+        expect(codes).toEqual(expected);
+      });
+    }
+  }
+
+  it('the filters are not vacuous on this data', () => {
+    for (const [label, , pred] of FILTERS) expect(truth.filter(pred).length, label).toBeGreaterThan(0);
+  });
+
+  it('the coordinator can narrow to one department', async () => {
+    const { codes } = await pageAll(as.coord!, '&department=culture&state=submitted', 2);
+    expect(codes).toEqual(ordered(truth.filter(inScope('culture')).filter((r) => r.status === 'submitted')));
+  });
+});
+
+describe('counts per state', () => {
+  for (const [user, dept] of [
+    ['edu.handler', 'edu'],
+    ['culture.head', 'culture'],
+    ['market.head', 'market'],
+    ['coord', null],
+  ] as const) {
+    it(`as ${user}: per state, total, overdue and due this week — whatever the filters`, async () => {
+      const mine = truth.filter(inScope(dept));
+      const body = await (await as[user]!.get('/api/admin/complaints?limit=1&state=closed&reason=other')).json();
+      for (const s of COMPLAINT_STATUSES) expect(body.counts[s], s).toBe(mine.filter((r) => r.status === s).length);
+      expect(body.counts.total).toBe(mine.length);
+      expect(body.counts.overdue).toBe(mine.filter((r) => r.due !== null && r.due < today).length);
+      expect(body.counts.dueThisWeek).toBe(mine.filter((r) => r.due !== null && r.due >= today && r.due <= weekEnd(today)).length);
+    });
+  }
+});
+
+describe('bad input → 422 with field paths', () => {
+  const BAD: [string, string][] = [
+    ['cursor=garbage', 'cursor'],
+    [`cursor=${Buffer.from('["2026-01-01",-1]').toString('base64url')}`, 'cursor'],
+    ['submittedFrom=2026-11-20&submittedTo=2026-11-01', 'submittedTo'],
+    ['submittedFrom=2026-02-30', 'submittedFrom'],
+    ['limit=0', 'limit'],
+    ['limit=101', 'limit'],
+    ['state=lost', 'state'],
+    ['reason=whatever', 'reason'],
+    ['overdue=maybe', 'overdue'],
+    ['colour=red', 'colour'],
+  ];
+  for (const [query, path] of BAD) {
+    it(query, async () => {
+      const res = await as['edu.handler']!.get(`/api/admin/complaints?${query}`);
+      expect(res.status).toBe(422);
+      const body = await res.json();
+      expect(body.error.code).toBe('validation_failed');
+      expect(body.error.issues.map((i: { path: string }) => i.path)).toContain(path);
+    });
+  }
+});
+
+describe('query plans use the queue indexes (EXPLAIN QUERY PLAN)', () => {
+  const planRows = async (scope: QueueScope, query: Record<string, string | undefined>) => {
+    const q = QueueQuerySchema.parse(query);
+    const { sql, args } = queueQuery(scope, q, today, { dueOn: '2026-11-20', id: 5 });
+    const rows = (await deps.db.readClient.execute({ sql: `EXPLAIN QUERY PLAN ${sql}`, args })).rows;
+    return rows.map((r) => ({ id: Number(r.id), parent: Number(r.parent), detail: String(r.detail) }));
+  };
+  const plan = async (scope: QueueScope, query: Record<string, string | undefined>) => (await planRows(scope, query)).map((r) => r.detail);
+  const dept: QueueScope = { kind: 'department', dept: 'market' };
+  const all: QueueScope = { kind: 'all' };
+
+  it('a department: both halves are ordered index ranges; only their short, limited outputs are sorted for the merge', async () => {
+    for (const query of [{}, { state: 'submitted' }, { overdue: '1' }, { reason: 'refused' }]) {
+      const rows = await planRows(dept, query);
+      const text = rows.map((r) => r.detail).join('\n');
+      expect(text).toMatch(/SEARCH c USING (COVERING )?INDEX complaints_lead_(status_)?due_idx/);
+      expect(text).toMatch(/SEARCH h USING (COVERING )?INDEX complaint_co_handlers_(status_)?due_idx/);
+      expect(text).not.toMatch(/SCAN (c|h)\b(?! USING)/);
+      // No sort inside either half (that would mean sorting every case of the department):
+      // a temp B-tree may only sit directly under the merge's LEFT / RIGHT inputs.
+      for (const r of rows.filter((x) => x.detail.includes('TEMP B-TREE'))) {
+        expect(rows.find((x) => x.id === r.parent)?.detail, text).toMatch(/^(LEFT|RIGHT)$/);
+      }
+    }
+  });
+
+  it('everything (coordinator): one ordered index range', async () => {
+    for (const query of [{}, { state: 'accepted' }]) {
+      const text = (await plan(all, query)).join('\n');
+      expect(text).toMatch(/(SEARCH|SCAN) c USING INDEX complaints_(status_)?due_idx/);
+      expect(text).not.toContain('TEMP B-TREE');
+    }
+  });
+
+  it('selective filters drive from their own index', async () => {
+    expect((await plan(dept, { institution: 'demo-0003' })).join('\n')).toMatch(/SEARCH c USING INDEX complaints_institution_idx/);
+    expect((await plan(all, { submittedFrom: '2026-11-01', submittedTo: '2026-11-15' })).join('\n')).toMatch(/SEARCH c USING INDEX complaints_submitted_idx/);
+  });
+});
+
+describe('the queue follows the case', () => {
+  it('a date past the deadline turns a case overdue, in the list and in the counts', async () => {
+    const open = truth.filter((r) => r.due !== null && r.due >= today).sort((a, b) => a.due!.localeCompare(b.due!))[0]!;
+    const before = await (await as.coord!.get('/api/admin/complaints?overdue=1&limit=100')).json();
+    expect(before.items.map((i: { code: string }) => i.code)).not.toContain(open.code);
+    deps.clock.set(beijingMidnight(addCalendarDays(open.due!, 1)));
+    const coord = await logInAs(app, deps, 'coord'); // days later: the earlier session has idled out
+    const after = await (await coord.get('/api/admin/complaints?overdue=1&limit=100')).json();
+    expect(after.items.map((i: { code: string }) => i.code)).toContain(open.code);
+    expect(after.counts.overdue).toBeGreaterThan(before.counts.overdue);
+    deps.clock.set(NOW);
+  });
+});
