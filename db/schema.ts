@@ -381,17 +381,20 @@ export const complaints = sqliteTable(
      * (or the approved extension) while accepted or in progress, NO_DEADLINE otherwise. Derived by
      * SQLite itself so no writer can forget it; the staff queue sorts and keysets on (due_on, id).
      * A sentinel instead of NULL keeps "nearest deadline first, finished cases last" one index range.
+     * Queue order is (due_on, submitted_at, id): among finished cases (one due_on value) the
+     * index is then in submission order, so a submission-date filter is a seek, not a scan.
      */
     dueOn: text('due_on').generatedAlwaysAs(DUE_ON_SQL, { mode: 'virtual' }),
   },
   (t) => [
     uniqueIndex('complaints_tracking_code_uq').on(t.trackingCode),
     // The staff queue (api/admin/queue.ts): one department's led cases, or all cases for the
-    // coordination office, in nearest-deadline order, optionally one state; keyset on (due_on, id).
-    index('complaints_lead_due_idx').on(t.leadDept, t.dueOn, t.id),
-    index('complaints_lead_status_due_idx').on(t.leadDept, t.status, t.dueOn, t.id),
-    index('complaints_due_idx').on(t.dueOn, t.id),
-    index('complaints_status_due_idx').on(t.status, t.dueOn, t.id),
+    // coordination office, in nearest-deadline order, optionally one state;
+    // keyset on (due_on, submitted_at, id).
+    index('complaints_lead_due_sub_idx').on(t.leadDept, t.dueOn, t.submittedAt, t.id),
+    index('complaints_lead_status_due_sub_idx').on(t.leadDept, t.status, t.dueOn, t.submittedAt, t.id),
+    index('complaints_due_sub_idx').on(t.dueOn, t.submittedAt, t.id),
+    index('complaints_status_due_sub_idx').on(t.status, t.dueOn, t.submittedAt, t.id),
     index('complaints_institution_idx').on(t.institutionKey, t.submittedAt),
     index('complaints_mobile_idx').on(t.mobileHash, t.submittedAt),
     index('complaints_submitted_idx').on(t.submittedAt),
@@ -411,18 +414,20 @@ export const complaintCoHandlers = sqliteTable(
     addedBy: integer('added_by').references(() => staff.id),
     addedAt: integer('added_at', { mode: 'timestamp_ms' }).notNull(),
     /**
-     * Copies of the complaint's status and due_on, kept current by triggers (migration
-     * 0002_queue_triggers), so a co-handling department's queue is one ordered index range
-     * instead of a sort over every case it co-handles (market co-handles nearly all of them).
+     * Copies of the complaint's status, due_on and submitted_at, kept current by triggers
+     * (migrations 0002_queue_triggers, 0004_queue_submitted_copy), so a co-handling department's
+     * queue is one ordered index range instead of a sort over every case it co-handles (market
+     * co-handles nearly all of them).
      */
     status: text('status', { enum: COMPLAINT_STATUSES }),
     dueOn: text('due_on'),
+    submittedAt: integer('submitted_at', { mode: 'timestamp_ms' }),
   },
   (t) => [
     primaryKey({ columns: [t.complaintId, t.departmentCode] }),
     index('complaint_co_handlers_dept_idx').on(t.departmentCode, t.complaintId),
-    index('complaint_co_handlers_due_idx').on(t.departmentCode, t.dueOn, t.complaintId),
-    index('complaint_co_handlers_status_due_idx').on(t.departmentCode, t.status, t.dueOn, t.complaintId),
+    index('complaint_co_handlers_due_sub_idx').on(t.departmentCode, t.dueOn, t.submittedAt, t.complaintId),
+    index('complaint_co_handlers_status_due_sub_idx').on(t.departmentCode, t.status, t.dueOn, t.submittedAt, t.complaintId),
   ],
 );
 

@@ -1,16 +1,20 @@
 /**
  * The staff queue: a department's cases (those it leads plus those it co-handles), or every case
- * for the coordination office, nearest deadline first, with keyset pagination on (due_on, id) so
- * page 20 000 costs what page 1 costs, at a million complaints.
+ * for the coordination office, nearest deadline first, with keyset pagination on
+ * (due_on, submitted_at, id) so page 20 000 costs what page 1 costs, at a million complaints.
  *
  * How it stays fast (bench/admin.ts measures it):
- * - complaints.due_on is a generated column, copied onto complaint_co_handlers by triggers, and
- *   both tables have (department, [status,] due_on, id) indexes: a department's led cases and its
- *   co-handled cases are each one ordered index range. The page is the first N of their merge.
- * - Selective filters drive from their own index instead: one institution (its complaints) or a
- *   short submission range (that month's complaints), then sort the few rows left.
+ * - complaints.due_on is a generated column, copied (with status and submitted_at) onto
+ *   complaint_co_handlers by triggers; both tables have (department, [status,] due_on,
+ *   submitted_at, id) indexes, so a department's led cases and its co-handled cases are each an
+ *   ordered index range. The page is the first N of their merge.
+ * - Each range is split in two segments: open cases (a real due date) and finished ones (due_on
+ *   is the NO_DEADLINE sentinel). Within the finished segment the index is in submission order,
+ *   so a submission-date filter seeks instead of scanning hundreds of thousands of old cases;
+ *   in the open segment (a small share of all cases) it is checked inside the index.
+ * - One institution's complaints are few: they come from that institution's index, then sorted.
  * - Counts per state come from queue_counts (kept by triggers), never from counting rows.
- * Each strategy names its index (INDEXED BY) so the plan cannot drift to a full scan; the tests
+ * Every subquery names its index (INDEXED BY) so the plan cannot drift to a full scan; the tests
  * check the plans with EXPLAIN QUERY PLAN.
  */
 import type { InArgs } from '@libsql/client';
@@ -22,23 +26,24 @@ import type { QueueQuery } from './schema.ts';
 
 export type QueueScope = { kind: 'all' } | { kind: 'department'; dept: string };
 
-/** A submission range at most this long is answered from the submission-date index. */
-const SHORT_RANGE_DAYS = 31;
+/** States with a deadline running; the others have due_on = NO_DEADLINE. */
+const OPEN_STATES: ReadonlySet<ComplaintStatus> = new Set(['submitted', 'accepted', 'in_progress']);
 
-interface Cursor {
+export interface Cursor {
   dueOn: string;
+  submittedAt: number;
   id: number;
 }
 
 export function encodeCursor(c: Cursor): string {
-  return Buffer.from(JSON.stringify([c.dueOn, c.id])).toString('base64url');
+  return Buffer.from(JSON.stringify([c.dueOn, c.submittedAt, c.id])).toString('base64url');
 }
 
 export function decodeCursor(s: string): Cursor {
   try {
     const v: unknown = JSON.parse(Buffer.from(s, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v[0]) && Number.isSafeInteger(v[1]) && v[1] > 0) {
-      return { dueOn: v[0], id: v[1] as number };
+    if (Array.isArray(v) && v.length === 3 && typeof v[0] === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v[0]) && Number.isSafeInteger(v[1]) && v[1] >= 0 && Number.isSafeInteger(v[2]) && v[2] > 0) {
+      return { dueOn: v[0], submittedAt: v[1] as number, id: v[2] as number };
     }
   } catch {
     // fall through
@@ -52,34 +57,66 @@ export function weekEnd(today: string): string {
   return addCalendarDays(today, dow === 0 ? 0 : 7 - dow);
 }
 
-type Strategy = 'scope' | 'institution' | 'submitted';
+type Segment = 'open' | 'done';
 
-function strategyFor(q: QueueQuery): Strategy {
-  if (q.institution) return 'institution';
-  if (q.submittedFrom && q.submittedTo && Date.parse(q.submittedTo) - Date.parse(q.submittedFrom) <= SHORT_RANGE_DAYS * 86_400_000) return 'submitted';
-  return 'scope';
+/** Which segments can hold matching rows after the cursor. */
+function segmentsFor(q: QueueQuery, cursor: Cursor | null): Segment[] {
+  let segs: Segment[] = ['open', 'done'];
+  if (q.state) segs = OPEN_STATES.has(q.state) ? ['open'] : ['done'];
+  if (q.overdue || q.dueThisWeek) segs = segs.filter((s) => s === 'open');
+  if (cursor?.dueOn === NO_DEADLINE) segs = segs.filter((s) => s === 'done');
+  return segs;
 }
 
-/** WHERE terms for complaint columns (alias c), plus their arguments. */
-function complaintFilters(q: QueueQuery, today: string, alias: string, opts: { stateAndDue: boolean }) {
+interface Terms {
+  where: string[];
+  args: (string | number)[];
+}
+
+/**
+ * WHERE terms for one subquery. `a` is the alias whose status / due_on / submitted_at are in the
+ * index (c, or h for co-handler copies); reason and institution are read from the complaint (c).
+ *
+ * Of two lower bounds on the same index order (the cursor, and "due from today" or "submitted
+ * from"), only the tighter one is written: SQLite seeks with one of them and filters with the
+ * other, and filtering from the wrong one would walk every row before the cursor.
+ */
+function filterTerms(q: QueueQuery, today: string, a: string, segment: Segment | null, cursor: Cursor | null, idCol: string): Terms {
   const where: string[] = [];
   const args: (string | number)[] = [];
-  if (opts.stateAndDue) {
-    if (q.state) where.push(`${alias}.status = ?`), args.push(q.state);
-    if (q.overdue) where.push(`${alias}.due_on < ?`), args.push(today);
-    if (q.dueThisWeek) where.push(`${alias}.due_on BETWEEN ? AND ?`), args.push(today, weekEnd(today));
+  const add = (term: string, ...v: (string | number)[]) => {
+    where.push(term);
+    args.push(...v);
+  };
+  const from = q.submittedFrom ? beijingMidnight(q.submittedFrom).getTime() : null;
+  const to = q.submittedTo ? beijingMidnight(addCalendarDays(q.submittedTo, 1)).getTime() : null;
+  if (q.state) add(`${a}.status = ?`, q.state);
+  if (q.reason) add('c.reason = ?', q.reason);
+  if (q.institution) add('c.institution_key = ?', q.institution);
+
+  if (segment === 'done') {
+    // One due_on value: the index runs in (submitted_at, id) order here.
+    add(`${a}.due_on = ?`, NO_DEADLINE);
+    if (cursor && (from === null || cursor.submittedAt >= from)) add(`(${a}.submitted_at, ${a}.${idCol}) > (?, ?)`, cursor.submittedAt, cursor.id);
+    else if (from !== null) add(`${a}.submitted_at >= ?`, from);
+    if (to !== null) add(`${a}.submitted_at < ?`, to);
+    return { where, args };
   }
-  if (q.reason) where.push('c.reason = ?'), args.push(q.reason);
-  if (q.institution) where.push('c.institution_key = ?'), args.push(q.institution);
-  if (q.submittedFrom) where.push('c.submitted_at >= ?'), args.push(beijingMidnight(q.submittedFrom).getTime());
-  if (q.submittedTo) where.push('c.submitted_at < ?'), args.push(beijingMidnight(addCalendarDays(q.submittedTo, 1)).getTime());
+
+  // Open cases (or, for the institution strategy, any case): ordered by due_on first.
+  if (segment === 'open') add(`${a}.due_on < ?`, q.overdue ? today : NO_DEADLINE);
+  else if (q.overdue) add(`${a}.due_on < ?`, today);
+  if (q.dueThisWeek) add(`${a}.due_on <= ?`, weekEnd(today));
+  if (cursor && !(q.dueThisWeek && cursor.dueOn < today)) add(`(${a}.due_on, ${a}.submitted_at, ${a}.${idCol}) > (?, ?, ?)`, cursor.dueOn, cursor.submittedAt, cursor.id);
+  else if (q.dueThisWeek) add(`${a}.due_on >= ?`, today);
+  // Checked inside the index (open cases are a small share of all cases).
+  if (from !== null) add(`${a}.submitted_at >= ?`, from);
+  if (to !== null) add(`${a}.submitted_at < ?`, to);
   return { where, args };
 }
 
-const keyset = (alias: string, idCol: string, cursor: Cursor | null) =>
-  cursor ? { where: [`(${alias}.due_on, ${alias}.${idCol}) > (?, ?)`], args: [cursor.dueOn, cursor.id] } : { where: [], args: [] };
-
 const whereSql = (terms: string[]) => (terms.length ? `WHERE ${terms.join(' AND ')}` : '');
+const ORDER_C = 'ORDER BY c.due_on, c.submitted_at, c.id';
 
 export interface QueuePlan {
   sql: string;
@@ -89,62 +126,57 @@ export interface QueuePlan {
 /** The id query for one page (limit + 1 rows, to know whether another page follows). */
 export function queueQuery(scope: QueueScope, q: QueueQuery, today: string, cursor: Cursor | null): QueuePlan {
   const n = q.limit + 1;
-  const strategy = strategyFor(q);
+  const cols = (a: string, idCol: string, role: string) => `${a}.${idCol} AS id, ${a}.due_on AS due_on, ${a}.submitted_at AS submitted_at, ${role} AS role`;
 
-  if (strategy !== 'scope') {
-    // Few rows match: take them from the selective index, keep the caller's, sort them.
-    const index = strategy === 'institution' ? 'complaints_institution_idx' : 'complaints_submitted_idx';
-    const f = complaintFilters(q, today, 'c', { stateAndDue: true });
-    const k = keyset('c', 'id', cursor);
-    const where = [...f.where, ...k.where];
-    const args: (string | number)[] = [...f.args, ...k.args];
-    let role = `NULL`;
+  if (q.institution) {
+    // Few rows match: take them from the institution's index, keep the caller's, sort them.
+    const f = filterTerms(q, today, 'c', null, cursor, 'id');
+    const where = [...f.where];
+    const args: (string | number)[] = [...f.args];
+    let role = 'NULL';
     const roleArgs: string[] = [];
     if (scope.kind === 'department') {
       where.push('(c.lead_dept = ? OR EXISTS (SELECT 1 FROM complaint_co_handlers h WHERE h.complaint_id = c.id AND h.department_code = ?))');
       args.push(scope.dept, scope.dept);
-      role = `CASE WHEN c.lead_dept = ? THEN 'lead' ELSE 'co' END`;
+      role = "CASE WHEN c.lead_dept = ? THEN 'lead' ELSE 'co' END";
       roleArgs.push(scope.dept);
     }
-    return {
-      sql: `SELECT c.id AS id, c.due_on AS due_on, ${role} AS role FROM complaints c INDEXED BY ${index} ${whereSql(where)} ORDER BY c.due_on, c.id LIMIT ?`,
-      args: [...roleArgs, ...args, n],
-    };
+    return { sql: `SELECT ${cols('c', 'id', role)} FROM complaints c INDEXED BY complaints_institution_idx ${whereSql(where)} ${ORDER_C} LIMIT ?`, args: [...roleArgs, ...args, n] };
   }
 
-  if (scope.kind === 'all') {
-    const index = q.state ? 'complaints_status_due_idx' : 'complaints_due_idx';
-    const f = complaintFilters(q, today, 'c', { stateAndDue: true });
-    const k = keyset('c', 'id', cursor);
-    return {
-      sql: `SELECT c.id AS id, c.due_on AS due_on, NULL AS role FROM complaints c INDEXED BY ${index} ${whereSql([...f.where, ...k.where])} ORDER BY c.due_on, c.id LIMIT ?`,
-      args: [...f.args, ...k.args, n],
-    };
+  const parts: QueuePlan[] = [];
+  for (const segment of segmentsFor(q, cursor)) {
+    // The cursor only bounds the segment it points into (an open-segment cursor lies before
+    // every finished case, so the finished segment starts from its beginning).
+    const cur = cursor && (segment === 'done') === (cursor.dueOn === NO_DEADLINE) ? cursor : null;
+    if (scope.kind === 'all') {
+      const f = filterTerms(q, today, 'c', segment, cur, 'id');
+      const index = q.state ? 'complaints_status_due_sub_idx' : 'complaints_due_sub_idx';
+      parts.push({ sql: `SELECT ${cols('c', 'id', 'NULL')} FROM complaints c INDEXED BY ${index} ${whereSql(f.where)} ${ORDER_C} LIMIT ?`, args: [...f.args, n] });
+      continue;
+    }
+    const lf = filterTerms(q, today, 'c', segment, cur, 'id');
+    const leadIndex = q.state ? 'complaints_lead_status_due_sub_idx' : 'complaints_lead_due_sub_idx';
+    parts.push({
+      sql: `SELECT ${cols('c', 'id', "'lead'")} FROM complaints c INDEXED BY ${leadIndex} ${whereSql(['c.lead_dept = ?', ...lf.where])} ${ORDER_C} LIMIT ?`,
+      args: [scope.dept, ...lf.args, n],
+    });
+    // Co-handled: state, deadline and date filters read the row's copies (in the index); a reason
+    // filter needs the complaint, joined with the co-handler index as the outer loop (CROSS JOIN
+    // keeps that order).
+    const hf = filterTerms(q, today, 'h', segment, cur, 'complaint_id');
+    const coIndex = q.state ? 'complaint_co_handlers_status_due_sub_idx' : 'complaint_co_handlers_due_sub_idx';
+    const join = q.reason ? ' CROSS JOIN complaints c ON c.id = h.complaint_id' : '';
+    parts.push({
+      sql: `SELECT ${cols('h', 'complaint_id', "'co'")} FROM complaint_co_handlers h INDEXED BY ${coIndex}${join} ${whereSql(['h.department_code = ?', ...hf.where])} ORDER BY h.due_on, h.submitted_at, h.complaint_id LIMIT ?`,
+      args: [scope.dept, ...hf.args, n],
+    });
   }
-
-  // One department: the first n of its led cases and the first n of its co-handled cases, merged.
-  const leadIndex = q.state ? 'complaints_lead_status_due_idx' : 'complaints_lead_due_idx';
-  const lf = complaintFilters(q, today, 'c', { stateAndDue: true });
-  const lk = keyset('c', 'id', cursor);
-  const lead = {
-    sql: `SELECT c.id AS id, c.due_on AS due_on, 'lead' AS role FROM complaints c INDEXED BY ${leadIndex} ${whereSql(['c.lead_dept = ?', ...lf.where, ...lk.where])} ORDER BY c.due_on, c.id LIMIT ?`,
-    args: [scope.dept, ...lf.args, ...lk.args, n],
-  };
-
-  const coIndex = q.state ? 'complaint_co_handlers_status_due_idx' : 'complaint_co_handlers_due_idx';
-  // State and deadline filters read the co-handler row's copies (in the index); the others need
-  // the complaint row, joined with the co-handler index as the outer loop (CROSS JOIN keeps the order).
-  const hf = complaintFilters(q, today, 'h', { stateAndDue: true });
-  const needsComplaint = !!(q.reason || q.submittedFrom || q.submittedTo);
-  const hk = keyset('h', 'complaint_id', cursor);
-  const co = {
-    sql: `SELECT h.complaint_id AS id, h.due_on AS due_on, 'co' AS role FROM complaint_co_handlers h INDEXED BY ${coIndex}${needsComplaint ? ' CROSS JOIN complaints c ON c.id = h.complaint_id' : ''} ${whereSql(['h.department_code = ?', ...hf.where, ...hk.where])} ORDER BY h.due_on, h.complaint_id LIMIT ?`,
-    args: [scope.dept, ...hf.args, ...hk.args, n],
-  };
-
+  if (parts.length === 0) return { sql: 'SELECT NULL AS id, NULL AS due_on, NULL AS submitted_at, NULL AS role WHERE 0', args: [] };
+  if (parts.length === 1) return parts[0]!;
   return {
-    sql: `SELECT id, due_on, role FROM (SELECT * FROM (${lead.sql}) UNION ALL SELECT * FROM (${co.sql})) ORDER BY due_on, id LIMIT ?`,
-    args: [...lead.args, ...co.args, n],
+    sql: `SELECT id, due_on, submitted_at, role FROM (${parts.map((p) => `SELECT * FROM (${p.sql})`).join(' UNION ALL ')}) ORDER BY due_on, submitted_at, id LIMIT ?`,
+    args: [...parts.flatMap((p) => p.args as (string | number)[]), n],
   };
 }
 
@@ -187,12 +219,12 @@ async function counts(deps: Deps, scope: QueueScope, today: string): Promise<Que
     const lower = lo ? 'due_on >= ? AND ' : '';
     const a = lo ? [lo, hi] : [hi];
     if (scope.kind === 'all') {
-      const r = await c.execute({ sql: `SELECT count(*) AS n FROM complaints INDEXED BY complaints_due_idx WHERE ${lower}due_on ${op} ?`, args: a });
+      const r = await c.execute({ sql: `SELECT count(*) AS n FROM complaints INDEXED BY complaints_due_sub_idx WHERE ${lower}due_on ${op} ?`, args: a });
       return Number(r.rows[0]!.n);
     }
     const r = await c.execute({
-      sql: `SELECT (SELECT count(*) FROM complaints INDEXED BY complaints_lead_due_idx WHERE lead_dept = ? AND ${lower}due_on ${op} ?)
-                 + (SELECT count(*) FROM complaint_co_handlers INDEXED BY complaint_co_handlers_due_idx WHERE department_code = ? AND ${lower}due_on ${op} ?) AS n`,
+      sql: `SELECT (SELECT count(*) FROM complaints INDEXED BY complaints_lead_due_sub_idx WHERE lead_dept = ? AND ${lower}due_on ${op} ?)
+                 + (SELECT count(*) FROM complaint_co_handlers INDEXED BY complaint_co_handlers_due_sub_idx WHERE department_code = ? AND ${lower}due_on ${op} ?) AS n`,
       args: [scope.dept, ...a, scope.dept, ...a],
     });
     return Number(r.rows[0]!.n);
@@ -252,7 +284,7 @@ export async function loadQueue(deps: Deps, scope: QueueScope, q: QueueQuery): P
   const last = page.rows[q.limit - 1];
   return {
     items,
-    nextCursor: more && last ? encodeCursor({ dueOn: last.due_on as string, id: Number(last.id) }) : null,
+    nextCursor: more && last ? encodeCursor({ dueOn: last.due_on as string, submittedAt: Number(last.submitted_at), id: Number(last.id) }) : null,
     counts: totals,
     asOf: today,
   };

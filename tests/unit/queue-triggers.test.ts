@@ -35,7 +35,7 @@ async function expectCountsConsistent() {
       UNION ALL SELECT h.department_code, c.status, count(*) FROM complaint_co_handlers h JOIN complaints c ON c.id = h.complaint_id GROUP BY h.department_code, c.status
     ) GROUP BY scope, status ORDER BY scope, status`);
   expect(stored).toEqual(truth);
-  const drift = await rows('SELECT count(*) AS n FROM complaint_co_handlers h JOIN complaints c ON c.id = h.complaint_id WHERE h.status IS NOT c.status OR h.due_on IS NOT c.due_on');
+  const drift = await rows('SELECT count(*) AS n FROM complaint_co_handlers h JOIN complaints c ON c.id = h.complaint_id WHERE h.status IS NOT c.status OR h.due_on IS NOT c.due_on OR h.submitted_at IS NOT c.submitted_at');
   expect(drift[0]!.n).toBe(0);
   const negative = await rows('SELECT count(*) AS n FROM queue_counts WHERE n < 0');
   expect(negative[0]!.n).toBe(0);
