@@ -54,6 +54,9 @@ export interface SearchMeta {
   tDigitRun: number;
   /** Lengths of the credit codes present. */
   creditLengths: number[];
+  /** Longest license number (digits) and longest 't'-indexed string: longer queries skip them. */
+  licenseMax: number;
+  tMax: number;
   /** Rows per display shard. */
   rowsPerShard: number;
   towns: { code: string; zh: string; en: string }[];
@@ -135,12 +138,12 @@ export const longestDigitRun = (s: string) => Math.max(0, ...(s.match(/\d+/g) ??
  * The lookups a query needs: alternatives whose results are united; each alternative is the
  * intersection of its keys (every overlapping gram, distinct).
  */
-export function queryPlan(q: ParsedQuery, meta: Pick<SearchMeta, 'tDigitRun' | 'creditLengths'>): string[][] {
+export function queryPlan(q: ParsedQuery, meta: Pick<SearchMeta, 'tDigitRun' | 'creditLengths' | 'licenseMax' | 'tMax'>): string[][] {
   if (q.space === 'name') return [ngrams(q.text, 2).map((g) => `n${g}`)];
   if (q.text.length === 2) return [[`b${q.text}`]];
   const plan: string[][] = [];
-  if (longestDigitRun(q.text) <= meta.tDigitRun) plan.push(ngrams(q.text, 3).map((g) => `t${g}`));
-  if (q.text.length >= LICENSE_GRAM && /^\d+$/.test(q.text)) plan.push(ngrams(q.text, LICENSE_GRAM).map((g) => `k${g}`));
+  if (q.text.length <= meta.tMax && longestDigitRun(q.text) <= meta.tDigitRun) plan.push(ngrams(q.text, 3).map((g) => `t${g}`));
+  if (q.text.length >= LICENSE_GRAM && q.text.length <= meta.licenseMax && /^\d+$/.test(q.text)) plan.push(ngrams(q.text, LICENSE_GRAM).map((g) => `k${g}`));
   if (meta.creditLengths.includes(q.text.length)) plan.push([`c${q.text}`]);
   return plan;
 }

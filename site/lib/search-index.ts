@@ -19,6 +19,7 @@ import {
   compactDate,
   encodePostings,
   gramShard,
+  licenseDigits,
   longestDigitRun,
   normalizeText,
   recordGramKeys,
@@ -77,6 +78,8 @@ export function buildSearchIndex(records: readonly SearchRecord[], options: Sear
   const rows: SearchRow[] = [];
   const postings = new Map<string, number[]>();
   let tDigitRun = 0;
+  let tMax = 0;
+  let licenseMax = 0;
   const creditLengths = new Set<number>();
   sorted.forEach((r, ord) => {
     let t = townIdx.get(r.town.code);
@@ -97,7 +100,11 @@ export function buildSearchIndex(records: readonly SearchRecord[], options: Sear
       r.creditCode,
     ]);
     const fields = { name: r.name, pinyin: r.namePinyin, initials: r.nameInitials, licenseNo: r.licenseNo, creditCode: r.creditCode };
-    for (const t of trigramStrings(fields)) tDigitRun = Math.max(tDigitRun, longestDigitRun(t));
+    for (const t of trigramStrings(fields)) {
+      tDigitRun = Math.max(tDigitRun, longestDigitRun(t));
+      tMax = Math.max(tMax, t.length);
+    }
+    licenseMax = Math.max(licenseMax, licenseDigits(r.licenseNo).length);
     creditLengths.add(normalizeText(r.creditCode).length);
     for (const key of recordGramKeys(fields)) {
       let list = postings.get(key);
@@ -143,6 +150,8 @@ export function buildSearchIndex(records: readonly SearchRecord[], options: Sear
     gramShards,
     dense: dense.map(([k]) => k),
     tDigitRun,
+    tMax,
+    licenseMax,
     creditLengths: [...creditLengths].sort((a, b) => a - b),
     rowsPerShard,
     towns,

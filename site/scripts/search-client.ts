@@ -69,10 +69,8 @@ export interface ClientOptions {
   metaPath?: string;
 }
 
-/** Grams fetched per query at most: long queries use a spread of their grams and verify. */
-const MAX_GRAMS = 6;
-/** Display shards fetched per verification round. */
-const ROUND_SHARDS = 8;
+/** Grams fetched per lookup at most: long queries use a spread of their grams and verify. */
+const MAX_GRAMS = 4;
 /** After the page is full, verify the rest too if that needs at most this many more shards. */
 const EXACT_EXTRA_SHARDS = 4;
 /** Display shards a query may fetch to verify candidates, at most. */
@@ -157,90 +155,76 @@ export function createSearchClient(fetchJson: FetchJson, options: ClientOptions 
   }
 
   /**
-   * Candidates of one alternative: sparse grams first (a spread of MAX_GRAMS, more rounds while
-   * candidates stay many); dense grams only when the alternative has no sparse one.
+   * Candidates of one alternative: one round of at most MAX_GRAMS of its grams, spread over the
+   * query (so every part of it is looked at), sparse grams preferred; verification does the rest.
+   * Dense grams are fetched only when the alternative has no sparse one.
    */
-  async function alternative(m: SearchMeta, keys: string[], limit: number): Promise<{ cands: Uint32Array; exact: boolean }> {
+  async function alternative(m: SearchMeta, keys: string[]): Promise<{ cands: Uint32Array; exact: boolean }> {
     const sparse = keys.filter((k) => !isDense(k));
-    let pending = sparse.length ? sparse : keys;
-    let cands: Uint32Array | null = null;
-    while (pending.length) {
-      const batch = spread(pending, MAX_GRAMS);
-      pending = pending.filter((k) => !batch.includes(k));
-      const found = await Promise.all(batch.map((k) => postings(m, k)));
-      if (found.some((l) => l.length === 0)) return { cands: new Uint32Array(0), exact: true };
-      cands = intersectSorted(cands ? [cands, ...found] : found);
-      if (cands.length <= limit) break;
-    }
-    return { cands: cands ?? new Uint32Array(0), exact: keys.length === 1 };
+    const batch = spread(sparse.length ? sparse : keys, MAX_GRAMS);
+    const found = await Promise.all(batch.map((k) => postings(m, k)));
+    if (found.some((l) => l.length === 0)) return { cands: new Uint32Array(0), exact: true };
+    return { cands: intersectSorted(found), exact: keys.length === 1 };
   }
 
   async function run(q: ParsedQuery, limit: number, filter: SearchFilter | undefined): Promise<SearchResponse> {
     const m = await meta();
-    const alts = await Promise.all(queryPlan(q, m).map((keys) => alternative(m, keys, limit)));
+    const alts = await Promise.all(queryPlan(q, m).map((keys) => alternative(m, keys)));
     const cands = unionSorted(alts.map((a) => a.cands));
     const exactByIndex = alts.every((a) => a.exact);
     const per = m.rowsPerShard;
-    const rowOf = async (ord: number) => (await rowShard(m, Math.floor(ord / per)))[ord % per]!;
+    const shardOf = (ord: number) => Math.floor(ord / per);
+    const rowOf = async (ord: number) => (await rowShard(m, shardOf(ord)))[ord % per]!;
 
     const hasFilter = !!(filter && (filter.category || filter.town || filter.status));
     if (exactByIndex && !hasFilter) {
-      // One gram: its posting list is the exact answer.
+      // One gram per lookup: the posting lists are the exact answer.
       const shown = Array.from(cands.subarray(0, limit));
       const rows = await Promise.all(shown.map(rowOf));
       return { total: cands.length, exact: true, results: rows.map((r) => toResult(m, r)) };
     }
 
     const accept = (row: SearchRow) => rowMatches(row, q) && passes(m, row, filter, today);
-    const hits: number[] = [];
-    const verified = new Uint8Array(cands.length); // 1 = checked
-    let next = 0;
-    const checkLoaded = () => {
-      for (let i = 0; i < cands.length; i++) {
-        if (verified[i]) continue;
-        const ord = cands[i]!;
-        const rows = loadedRows.get(Math.floor(ord / per));
-        if (!rows) continue;
-        verified[i] = 1;
-        if (accept(rows[ord % per]!)) hits.push(i);
-      }
-    };
-    const fetchShards = async (shards: Set<number>) => {
-      await Promise.all([...shards].map((s) => rowShard(m, s)));
-    };
-
+    const hits: number[] = []; // ordinals, in order
+    let i = 0; // candidates before i are verified
+    const fetchShards = (shards: Set<number>) => Promise.all([...shards].map((s) => rowShard(m, s)));
     // Verify in ordinal order until the page is full (or the shard budget is spent).
     let budget = MAX_VERIFY_SHARDS;
-    while (next < cands.length && budget > 0) {
-      checkLoaded();
-      if (hits.length >= limit) break;
-      while (next < cands.length && verified[next]) next++;
-      if (next >= cands.length) break;
+    while (i < cands.length && hits.length < limit) {
+      const ord = cands[i]!;
+      const rows = loadedRows.get(shardOf(ord));
+      if (rows) {
+        if (accept(rows[ord % per]!)) hits.push(ord);
+        i++;
+        continue;
+      }
+      if (budget <= 0) break;
       const need = new Set<number>();
       let want = limit - hits.length;
-      for (let i = next; i < cands.length && need.size < Math.min(ROUND_SHARDS, budget) && want > 0; i++) {
-        if (verified[i]) continue;
-        const s = Math.floor(cands[i]! / per);
+      for (let j = i; j < cands.length && want > 0 && need.size < budget; j++, want--) {
+        const s = shardOf(cands[j]!);
         if (!loadedRows.has(s)) need.add(s);
-        want--;
       }
       budget -= need.size;
       await fetchShards(need);
     }
-    checkLoaded();
-    // Exact total when the rest needs only a few more shards.
-    const rest = new Set<number>();
-    for (let i = 0; i < cands.length && rest.size <= EXACT_EXTRA_SHARDS; i++) {
-      if (!verified[i]) rest.add(Math.floor(cands[i]! / per));
+    // The total is exact when the remaining candidates need only a few more shards.
+    if (i < cands.length) {
+      const rest = new Set<number>();
+      for (let j = i; j < cands.length && rest.size <= EXACT_EXTRA_SHARDS; j++) {
+        const s = shardOf(cands[j]!);
+        if (!loadedRows.has(s)) rest.add(s);
+      }
+      if (rest.size <= EXACT_EXTRA_SHARDS) {
+        await fetchShards(rest);
+        for (; i < cands.length; i++) {
+          const ord = cands[i]!;
+          if (accept(loadedRows.get(shardOf(ord))![ord % per]!)) hits.push(ord);
+        }
+      }
     }
-    if (rest.size > 0 && rest.size <= EXACT_EXTRA_SHARDS) {
-      await fetchShards(rest);
-      checkLoaded();
-    }
-    let unverified = 0;
-    for (let i = 0; i < cands.length; i++) if (!verified[i]) unverified++;
-    hits.sort((a, b) => a - b);
-    const shown = await Promise.all(hits.slice(0, limit).map((i) => rowOf(cands[i]!)));
+    const unverified = cands.length - i;
+    const shown = await Promise.all(hits.slice(0, limit).map(rowOf));
     return { total: hits.length + unverified, exact: unverified === 0, results: shown.map((r) => toResult(m, r)) };
   }
 
@@ -276,9 +260,16 @@ function passes(m: SearchMeta, row: SearchRow, f: SearchFilter | undefined, toda
 function unionSorted(lists: Uint32Array[]): Uint32Array {
   const nonEmpty = lists.filter((l) => l.length);
   if (nonEmpty.length <= 1) return nonEmpty[0] ?? new Uint32Array(0);
-  const all = new Set<number>();
-  for (const l of nonEmpty) for (const v of l) all.add(v);
-  return Uint32Array.from(all).sort();
+  const all = new Uint32Array(nonEmpty.reduce((n, l) => n + l.length, 0));
+  let k = 0;
+  for (const l of nonEmpty) {
+    all.set(l, k);
+    k += l.length;
+  }
+  all.sort();
+  let w = 0;
+  for (let r = 0; r < all.length; r++) if (r === 0 || all[r] !== all[w - 1]) all[w++] = all[r]!;
+  return all.subarray(0, w);
 }
 
 /** Up to n items spread evenly over the list, always the first and the last. */

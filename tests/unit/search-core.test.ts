@@ -28,7 +28,7 @@ describe('posting lists', () => {
 });
 
 describe('queries', () => {
-  const meta = { tDigitRun: 2, creditLengths: [18] };
+  const meta = { tDigitRun: 2, creditLengths: [18], licenseMax: 15, tMax: 60 };
   it('normalise width, case, whitespace and the license form', () => {
     expect(parseQuery(' Hua Ding ')).toEqual({ space: 'alnum', text: 'huading' });
     expect(parseQuery('ＨＤＹＳ')).toEqual({ space: 'alnum', text: 'hdys' });
@@ -43,7 +43,9 @@ describe('queries', () => {
     expect(queryPlan(parseQuery('hdys')!, meta)).toEqual([['thdy', 'tdys']]);
     // digits longer than any pinyin digit run skip the trigram space
     expect(queryPlan(parseQuery('0001234')!, meta)).toEqual([['k000123', 'k001234']]);
-    expect(queryPlan(parseQuery('52370305100002978A')!, meta).at(-1)).toEqual(['c52370305100002978a']);
+    // a credit code is longer than any license number: one exact lookup
+    expect(queryPlan(parseQuery('52370305100002978A')!, meta)).toEqual([['c52370305100002978a']]);
+    expect(queryPlan(parseQuery('523703051000029781')!, meta)).toEqual([['c523703051000029781']]);
   });
   it('spread keeps the ends', () => {
     expect(spread([1, 2, 3], 6)).toEqual([1, 2, 3]);
