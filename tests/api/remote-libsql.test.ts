@@ -52,7 +52,8 @@ describe.skipIf(!available)('against a libSQL server (sqld)', () => {
       }
       await new Promise((r) => setTimeout(r, 100));
     }
-    const env = loadEnv({ DATABASE_URL: url, DATA_DIR: dir, LOG_LEVEL: 'silent' });
+    // Intake now enforces proof-of-work unless switched off (tests/api/pow.test.ts covers it on).
+    const env = loadEnv({ DATABASE_URL: url, DATA_DIR: dir, LOG_LEVEL: 'silent', INTAKE_POW: 'off' });
     const db = await createDb(url);
     await migrateDb(db);
     const keys = deriveKeys(Buffer.alloc(32, 9));
