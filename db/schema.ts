@@ -396,6 +396,9 @@ export const complaints = sqliteTable(
     index('complaints_due_sub_idx').on(t.dueOn, t.submittedAt, t.id),
     index('complaints_status_due_sub_idx').on(t.status, t.dueOn, t.submittedAt, t.id),
     index('complaints_institution_idx').on(t.institutionKey, t.submittedAt),
+    // The staff queue filtered to one institution: its cases in queue order; lead_dept and status
+    // ride along so the department and state checks need no table lookups.
+    index('complaints_institution_queue_idx').on(t.institutionKey, t.dueOn, t.submittedAt, t.id, t.leadDept, t.status),
     index('complaints_mobile_idx').on(t.mobileHash, t.submittedAt),
     index('complaints_submitted_idx').on(t.submittedAt),
     index('complaints_cluster_idx').on(t.clusterId),

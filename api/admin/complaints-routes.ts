@@ -8,12 +8,14 @@
  *
  *   GET  /complaints                     the caller's queue (filters, counts, keyset cursor)
  *   GET  /complaints/:code               the full case
+ *   GET  /complaints/:code/attachments/:id   one evidence file, as a download
  *   POST /complaints/:code/transitions   { action, expectedVersion, ...fields }
  */
 import { Hono } from 'hono';
 import { applyAction, type Action } from '../complaints/workflow.ts';
 import { ApiError, parseWith, validationError } from '../lib/errors.ts';
 import { mayAct, mayUseComplaints, type Caller } from './access.ts';
+import { openAttachment } from './attachments.ts';
 import { actorOf, caseView, findCaseFor, forbiddenRole } from './case-view.ts';
 import { readBody, sessionOf, type AdminContext, type AdminEnv } from './http.ts';
 import { loadQueue, type QueueScope } from './queue.ts';
@@ -69,6 +71,18 @@ export function complaintsRoutes() {
   r.get('/:code', async (c) => {
     const { deps } = c.var;
     return c.json(await caseView(deps, callerOf(c), c.req.param('code'), { ip: c.var.clientIp }));
+  });
+
+  r.get('/:code/attachments/:id', async (c) => {
+    const file = await openAttachment(c.var.deps, callerOf(c), c.req.param('code'), c.req.param('id'), { ip: c.var.clientIp });
+    return c.body(new Uint8Array(file.content), 200, {
+      'Content-Type': file.mime,
+      'Content-Disposition': file.disposition,
+      'Content-Length': String(file.content.length),
+      'X-Content-Type-Options': 'nosniff',
+      // Opened by mistake in a tab anyway (PDF viewers), it still runs nothing in our origin.
+      'Content-Security-Policy': "sandbox; default-src 'none'",
+    });
   });
 
   r.post('/:code/transitions', async (c) => {

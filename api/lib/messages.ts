@@ -28,6 +28,7 @@ export const MESSAGES = {
   enrolment_invalid: { 'zh-CN': '动态验证码绑定已失效，请重新登录后再绑定。', en: 'This authenticator setup has expired; sign in again to restart it.' },
   forbidden: { 'zh-CN': '您的岗位无权使用此功能。', en: 'Your role does not give access to this.' },
   action_forbidden: { 'zh-CN': '您所在部门或岗位不能对该投诉执行此操作。', en: 'Your department or role may not take this action on this case.' },
+  attachment_forbidden: { 'zh-CN': '证据材料含个人信息，仅牵头和协办部门的工作人员可以查看。', en: 'Evidence files hold personal data; only staff of the lead and co-handling departments can open them.' },
   // field messages
   required: { 'zh-CN': '此项必填', en: 'Required' },
   institution_unknown: { 'zh-CN': '未找到该机构，请重新选择或选择“不在列表中”', en: 'Unknown institution; pick one again or choose “not in the list”' },

@@ -400,3 +400,66 @@ describe('GET /api/admin/complaints — the queue, by role', () => {
     expect(codes).not.toContain(all[1]!.code);
   });
 });
+
+describe('GET /api/admin/complaints/:code/attachments/:id — evidence files, handling departments only', () => {
+  let c: Case;
+  let other: Case;
+  let fileId: number;
+  let otherFileId: number;
+  const PDF = Buffer.from('%PDF-1.4\n% test evidence\n%%EOF\n');
+  beforeAll(async () => {
+    c = await fileCase('culture');
+    other = await fileCase('subject');
+    // Uploads belong to the intake; here the rows are written directly (the download is under test).
+    const rows = await deps.db.write((tx) =>
+      tx
+        .insert(t.attachments)
+        .values([
+          { complaintId: c.id, mime: 'application/pdf', originalName: '培训合同 "王"\n.pdf', size: PDF.length, sha256: 'x'.repeat(64), content: PDF },
+          { complaintId: other.id, mime: 'application/pdf', originalName: 'receipt.pdf', size: PDF.length, sha256: 'y'.repeat(64), content: PDF },
+        ])
+        .returning({ id: t.attachments.id }),
+    );
+    fileId = rows[0]!.id;
+    otherFileId = rows[1]!.id;
+  });
+
+  const downloads = async () =>
+    (await deps.db.read.select().from(t.auditLog).where(eq(t.auditLog.objectId, String(c.id)))).filter((r) => r.action === 'complaint.attachment_download').length;
+
+  for (const u of USERS) {
+    const e = expectedView(u, 'culture');
+    const expected = e.status !== 200 ? e.status : e.masked ? 403 : 200;
+    it(`as ${u} → ${expected}`, async () => {
+      const before = await downloads();
+      const res = await as[u]!.get(`/api/admin/complaints/${c.code}/attachments/${fileId}`);
+      expect(res.status).toBe(expected);
+      if (expected === 200) {
+        expect(Buffer.from(await res.arrayBuffer())).toEqual(PDF);
+        expect(res.headers.get('content-type')).toBe('application/pdf');
+        expect(res.headers.get('content-disposition')).toBe(
+          `attachment; filename="${c.code}-${fileId}.pdf"; filename*=UTF-8''${encodeURIComponent('培训合同 _王__.pdf')}`,
+        );
+        expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+        expect(res.headers.get('content-security-policy')).toContain('sandbox');
+        expect(res.headers.get('cache-control')).toBe('no-store');
+        expect(await downloads()).toBe(before + 1);
+      } else {
+        expect((await res.json()).error.code).toBe(expected === 404 ? 'not_found' : u === 'sysadmin' ? 'forbidden' : 'attachment_forbidden');
+        expect(await downloads()).toBe(before);
+      }
+    });
+  }
+
+  it('another case’s file, an unknown id or a malformed one: 404', async () => {
+    const h = as['culture.handler']!;
+    expect((await h.get(`/api/admin/complaints/${c.code}/attachments/${otherFileId}`)).status).toBe(404);
+    expect((await h.get(`/api/admin/complaints/${c.code}/attachments/999999`)).status).toBe(404);
+    expect((await h.get(`/api/admin/complaints/${c.code}/attachments/1x`)).status).toBe(404);
+  });
+
+  it('the case view lists the file without its content', async () => {
+    const body = await (await as['culture.handler']!.get(`/api/admin/complaints/${c.code}`)).json();
+    expect(body.attachments).toEqual([{ id: fileId, mime: 'application/pdf', originalName: '培训合同 "王"\n.pdf', size: PDF.length, sha256: 'x'.repeat(64), createdAt: expect.any(String) }]);
+  });
+});

@@ -1,0 +1,1 @@
+CREATE INDEX `complaints_institution_queue_idx` ON `complaints` (`institution_key`,`due_on`,`submitted_at`,`id`,`lead_dept`,`status`);
