@@ -20,6 +20,10 @@ export default defineConfig({
     routing: { prefixDefaultLocale: false },
   },
   build: { inlineStylesheets: 'never', format: 'directory' },
+  // api/server.ts checks the Origin of every state-changing request itself (against the Host it
+  // was reached by and PUBLIC_BASE_URL); Astro's own check only knows the configured site origin,
+  // so it would refuse the same form reached through 127.0.0.1 or a proxy.
+  security: { checkOrigin: false },
   compressHTML: true,
   devToolbar: { enabled: false },
   vite: {

@@ -30,6 +30,23 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/**
+ * CSRF defence for the on-demand pages' forms (the admin API has its own tokens): a POST must come
+ * from a page of this site — its Origin is the host it was sent to, or the public base URL.
+ */
+export function isSameOriginWrite(req: IncomingMessage, publicBaseUrl: string): boolean {
+  if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return true;
+  if (req.headers['sec-fetch-site'] === 'same-origin') return true;
+  const origin = req.headers.origin;
+  if (!origin || origin === 'null') return false;
+  try {
+    const o = new URL(origin);
+    return o.host === req.headers.host || o.origin === new URL(publicBaseUrl).origin;
+  } catch {
+    return false;
+  }
+}
+
 async function loadSite(dir: string): Promise<LiveSite> {
   const mod = (await import(pathToFileURL(join(dir, 'server', 'entry.mjs')).href)) as { handler: AstroHandler };
   return { dir, clientDir: join(dir, 'client'), astro: mod.handler };
@@ -78,6 +95,10 @@ export async function startServer(deps: Deps, opts: { port: number; host: string
       return void res.end(SITE_MISSING_HTML);
     }
     if (serveStatic(req, res, s.clientDir)) return;
+    if (!isSameOriginWrite(req, deps.env.PUBLIC_BASE_URL)) {
+      res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8' });
+      return void res.end('跨站提交被拒绝。Cross-site form submissions are refused.');
+    }
     s.astro(req, res, () => notFound(res, s), { deps }).catch((err: Error) => {
       deps.log.error({ err: err.message, path }, 'page render failed');
       if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });

@@ -15,13 +15,22 @@ export const TRACK_LIMIT = { limit: 30, windowMs: 10 * 60_000 };
 
 const notFound = () => new ApiError(404, 'not_found', 'complaint_not_found');
 
-export async function trackComplaint(deps: Deps, code: string, last4: string, ip: string | null) {
+/**
+ * The complaint behind a tracking code, if `last4` matches its mobile number; otherwise the same
+ * not-found error as for an unknown code. Rate-limited per IP against guessing the four digits.
+ */
+export async function findForParent(deps: Deps, code: string, last4: string, ip: string | null) {
   if (ip) await deps.db.write((tx) => consumeRateLimit(tx, `track:ip:${ip}`, TRACK_LIMIT, deps.clock.now()));
   const [c] = await deps.db.read.select().from(t.complaints).where(eq(t.complaints.trackingCode, code));
-  // Decrypt even when absent-ish paths differ as little as possible: compare against a dummy.
+  // Compare against a dummy when there is no number, so both paths do the same work.
   const actual = c?.mobileEnc ? deps.pii.decrypt(c.mobileEnc).slice(-4) : '----';
   const ok = timingSafeEqual(Buffer.from(actual.padEnd(4, '-')), Buffer.from(last4.padEnd(4, '-').slice(0, 4)));
   if (!c || !ok || c.isSpam) throw notFound();
+  return c;
+}
+
+export async function trackComplaint(deps: Deps, code: string, last4: string, ip: string | null) {
+  const c = await findForParent(deps, code, last4, ip);
 
   const [events, co, settings] = await Promise.all([
     deps.db.read.select().from(t.complaintEvents).where(eq(t.complaintEvents.complaintId, c.id)).orderBy(asc(t.complaintEvents.at), asc(t.complaintEvents.id)),

@@ -7,9 +7,16 @@ import type { AppEnv } from '../app.ts';
 import { beijingDate } from '../calendar/working-days.ts';
 import { ApiError } from '../lib/errors.ts';
 import { effectiveLicenseStatus } from './status.ts';
+import { lookupInstitutions } from './lookup.ts';
 
 export function institutionRoutes() {
   const r = new Hono<AppEnv>();
+  // The complaint form's institution picker.
+  r.get('/lookup', async (c) => {
+    const items = await lookupInstitutions(c.var.deps.db, c.req.query('q') ?? '');
+    c.header('Cache-Control', 'public, max-age=300');
+    return c.json({ items });
+  });
   r.get('/:id/status', async (c) => {
     const { deps } = c.var;
     const id = c.req.param('id');

@@ -46,7 +46,7 @@ describe.skipIf(!availability.run)('home page in Chromium', () => {
     expect(headers['content-security-policy']).not.toContain('unsafe-inline');
     expect(headers['x-content-type-options']).toBe('nosniff');
     expect(headers['strict-transport-security']).toContain('max-age=');
-    expect(headers['referrer-policy']).toBe('no-referrer');
+    expect(headers['referrer-policy']).toBe('same-origin');
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'home-phone.png'), fullPage: true });
     expect(errors, errors.join("\n")).toEqual([]); // no CSP violations or script errors
