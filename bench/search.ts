@@ -2,7 +2,7 @@
  * Search benchmark (issue 3): bytes fetched for a first query and query-to-results latency at
  * 100,000 institutions, measured in Chromium, against a plain baseline in the same run.
  *
- *   npm run bench:search -- [--institutions 100000] [--queries 200] [--limit 20] [--db seeded.db] [--keep]
+ *   npm run bench:search -- [--institutions 100000] [--queries 200] [--limit 10] [--db seeded.db] [--keep]
  *
  * 1. seeds a temp database with the demo registry (or opens --db, already seeded);
  * 2. builds only the search index files (site/lib/search-index.ts) into a temp folder;
@@ -33,7 +33,8 @@ const { values: args } = parseArgs({
   options: {
     institutions: { type: 'string', default: '100000' },
     queries: { type: 'string', default: '200' },
-    limit: { type: 'string', default: '20' },
+    // results per query: the island shows 10 at a time (site/islands/InstitutionSearch.tsx PAGE)
+    limit: { type: 'string', default: '10' },
     db: { type: 'string' },
     keep: { type: 'boolean', default: false },
   },
