@@ -3,6 +3,7 @@
  * under /_astro/ are immutable; HTML is revalidated so a publish shows up at once.
  */
 import { createReadStream, statSync } from 'node:fs';
+import { createGzip, constants as zlib } from 'node:zlib';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join } from 'node:path';
 
@@ -57,8 +58,17 @@ export function serveStatic(req: IncomingMessage, res: ServerResponse, clientDir
       return true;
     }
   }
+  // Text is gzipped on the fly (pages are small; a weak 4G link gains far more than the CPU costs).
+  const compressible = /^(text\/|application\/(json|xml|manifest)|image\/svg)/.test(res.getHeader('Content-Type') as string) && st.size > 1024;
+  const gzip = compressible && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+  if (compressible) res.setHeader('Vary', 'Accept-Encoding');
+  if (gzip) {
+    res.removeHeader('Content-Length');
+    res.setHeader('Content-Encoding', 'gzip');
+  }
   res.writeHead(200);
   if (req.method === 'HEAD') res.end();
+  else if (gzip) createReadStream(file).pipe(createGzip({ level: 6, flush: zlib.Z_NO_FLUSH })).pipe(res);
   else createReadStream(file).pipe(res);
   return true;
 }
