@@ -280,7 +280,7 @@ export const en: Messages = {
     tooMany: 'Too many look-ups. Please try again later.',
     status: 'Status',
     institution: 'Institution',
-    lead: 'Lead department (first contact)',
+    leadDept: 'Lead department (first contact)',
     coHandlers: 'Co-handling departments',
     deadlines: 'Deadlines',
     acceptBy: (d: string) => `to be accepted by ${d}`,

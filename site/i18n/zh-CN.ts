@@ -278,7 +278,7 @@ export const zhCN = {
     tooMany: '查询过于频繁，请稍后再试。',
     status: '当前状态',
     institution: '被投诉机构',
-    lead: '首接负责部门',
+    leadDept: '首接负责部门',
     coHandlers: '协办部门',
     deadlines: '办理时限',
     acceptBy: (d: string) => `应于 ${d} 前受理`,

@@ -6,7 +6,7 @@ export type Notice = CollectionEntry<'notices'>;
 let cached: Promise<Notice[]> | null = null;
 
 export function allNotices(): Promise<Notice[]> {
-  return (cached ??= getCollection('notices').then((list) => list.sort((a, b) => b.data.date.getTime() - a.data.date.getTime())));
+  return (cached ??= getCollection('notices').then((list: Notice[]) => list.sort((a: Notice, b: Notice) => b.data.date.getTime() - a.data.date.getTime())));
 }
 
 export async function noticesNaming(institutionId: string): Promise<Notice[]> {

@@ -2,7 +2,7 @@
  * Every public URL, both languages, chunked for sitemap files (the protocol allows 50,000 URLs a
  * file; we use 40,000). Admin pages and posters are not listed.
  */
-import { getCollection } from 'astro:content';
+import { getCollection, type CollectionEntry } from 'astro:content';
 import { loadEnv } from '../../api/env.ts';
 import { loadRegistry } from './registry.ts';
 import { paginate } from './paging.ts';
@@ -24,8 +24,8 @@ export function publicUrls(): Promise<string[]> {
       ...reg.institutions.map((i) => `/institutions/${i.id}/`),
       ...reg.years.map((y) => `/inspections/${y}/`),
       ...reg.years.flatMap((y) => reg.towns.map((t) => `/inspections/${y}/${t.code}/`)),
-      ...notices.map((n) => `/notices/${n.id}/`),
-      ...guides.map((g) => `/guides/${g.id}/`),
+      ...notices.map((n: CollectionEntry<'notices'>) => `/notices/${n.id}/`),
+      ...guides.map((g: CollectionEntry<'guides'>) => `/guides/${g.id}/`),
     ];
     return paths.flatMap((p) => [`${base}${p}`, `${base}/en${p}`]);
   })());

@@ -21,7 +21,7 @@ beforeAll(async () => {
   smtp = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
-    onRcptTo(address, _s, cb) {
+    onRcptTo(_address, _s, cb) {
       cb(refuse ? Object.assign(new Error('mailbox unavailable'), { responseCode: 450 }) : undefined);
     },
     onData(stream, session, cb) {

@@ -13,7 +13,7 @@ import { startProduct, type RunningProduct } from '../helpers/server-process.ts'
 
 const availability = browserAvailability();
 
-async function fillCommon(page: Page, mobile: string) {
+async function fillCommon(page: Page) {
   await page.fill('[name=course]', '少儿美术秋季班');
   await page.check('[name=contract][value=model]');
   await page.fill('[name=paidOn]', '2026-09-01');
@@ -53,7 +53,7 @@ describe.skipIf(!availability.run)('refund complaint in Chromium', () => {
 
     // Step 1 → 2 → 3 → 4 with the Next buttons (JavaScript steps).
     await page.locator('fieldset[data-step="0"] >> text=下一步').click();
-    await fillCommon(page, '13912340001');
+    await fillCommon(page);
     expect(await page.locator('[data-prepaid-over]').isVisible()).toBe(true);
     await page.locator('fieldset[data-step="1"] >> text=下一步').click();
     await page.check('[name=reason][value=refused]');
@@ -95,7 +95,7 @@ describe.skipIf(!availability.run)('refund complaint in Chromium', () => {
     await page.fill('[name=find]', '华鼎');
     await page.click('button[value=find]');
     await page.locator('[name=institutionId]').first().check();
-    await fillCommon(page, '13912340002');
+    await fillCommon(page);
     await page.check('[name=reason][value=delayed]');
     await page.fill('[name=description]', 'The institution keeps delaying the refund it promised.');
     await page.fill('[name=parentName]', 'Wang');
