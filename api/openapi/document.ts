@@ -23,7 +23,8 @@ export const COMPLAINT_FIELD_DOCS: Record<string, { description: string; example
   institutionId: { description: 'Registry id of the institution (from the institution page or the picker). Leave out for an operator not in the registry.', example: 'demo-0001' },
   institutionName: { description: 'Only without institutionId: the operator’s name as the parent knows it, 2–100 characters.', example: '某某小饭桌托管辅导班' },
   institutionAddress: { description: 'Only without institutionId: where it operates, 2–200 characters.', example: '辛店街道某小区3号楼底商' },
-  town: { description: 'Only without institutionId: town or street code (xindian, jixia, qiling, wenshao, xuegong, qidu, huangcheng, jingzhong, zhutai, fenghuang, jinling, jinshan).', example: 'xindian' },
+  // Towns are the district's data (towns table), so the docs give examples, not the list.
+  town: { description: 'Only without institutionId: code of the town or street where it operates, from the district’s list (e.g. xindian 辛店街道, qidu 齐都镇).', example: 'xindian' },
   course: { description: 'Course name, 1–100 characters.', example: '少儿美术秋季班' },
   contract: { description: 'Contract signed: model (示范文本 GF—2021—2604), other, none.', example: 'model' },
   paidOn: { description: 'Payment date (Beijing), YYYY-MM-DD, from 2015-01-01 up to today.', example: '2026-09-01' },

@@ -5,7 +5,7 @@
  * packages from the project's node_modules.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +20,39 @@ export interface RunningProduct {
   siteDir: string;
   logs: string[];
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /**
+   * SIGKILL the server itself, as a power cut would: no shutdown handler runs. (The child is the
+   * tsx wrapper; the server is its child, which a SIGKILL to the wrapper alone would orphan.)
+   */
+  crash(): Promise<void>;
   cleanup(): Promise<void>;
+}
+
+/** Every process below `pid` (Linux /proc), deepest first. */
+function descendants(pid: number): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) out.push(...descendants(Number(entry)), Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return out;
+}
+
+/** SIGKILL a process and everything it started (servers first, so none is left running). */
+export function killTree(pid: number) {
+  for (const p of [...descendants(pid), pid]) {
+    try {
+      process.kill(p, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
 }
 
 export async function startProduct(opts: { env?: Record<string, string>; dataDir?: string; siteDir?: string; timeoutMs?: number } = {}): Promise<RunningProduct> {
@@ -45,7 +77,11 @@ export async function startProduct(opts: { env?: Record<string, string>; dataDir
   });
   const logs: string[] = [];
   const baseUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in time:\n${logs.join('').slice(-3000)}`)), opts.timeoutMs ?? 180_000);
+    const timer = setTimeout(() => {
+      // Do not leave a half-started server behind (it would outlive the test run).
+      if (child.pid) killTree(child.pid);
+      reject(new Error(`server did not start in time:\n${logs.join('').slice(-3000)}`));
+    }, opts.timeoutMs ?? 180_000);
     const onData = (b: Buffer) => {
       const s = b.toString();
       logs.push(s);
@@ -62,11 +98,18 @@ export async function startProduct(opts: { env?: Record<string, string>; dataDir
       reject(new Error(`server exited with ${code}:\n${logs.join('').slice(-3000)}`));
     });
   });
+  const exited = () => child.exitCode !== null || child.signalCode !== null;
   const stop = (signal: NodeJS.Signals = 'SIGTERM') =>
     new Promise<number | null>((resolve) => {
-      if (child.exitCode !== null) return resolve(child.exitCode);
+      if (exited()) return resolve(child.exitCode);
       child.once('exit', (code) => resolve(code));
       child.kill(signal);
+    });
+  const crash = () =>
+    new Promise<void>((resolve) => {
+      if (exited()) return resolve();
+      child.once('exit', () => resolve());
+      killTree(child.pid!);
     });
   return {
     baseUrl,
@@ -75,6 +118,7 @@ export async function startProduct(opts: { env?: Record<string, string>; dataDir
     siteDir,
     logs,
     stop,
+    crash,
     async cleanup() {
       await stop();
       rmSync(dataDir, { recursive: true, force: true });

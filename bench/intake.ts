@@ -1,0 +1,224 @@
+/**
+ * `npm run bench:intake` — complaint intake under load, against a baseline, in one run:
+ *
+ *   (a) the real product (api/start.ts: migrate, demo seed, site build, serve) on a fresh data
+ *       folder with INTAKE_POW=off and INTAKE_RATE_LIMIT=off, POST /api/complaints with durable
+ *       commits (WAL, synchronous=FULL, one transaction per complaint);
+ *   (b) bench/plain-endpoint.ts: plain Hono + @libsql/client, one INSERT per request, the same
+ *       durability settings, same machine.
+ *
+ * Each gets the same closed-loop load: C keep-alive connections (default 32), each sending its
+ * next request when the previous answer arrives, for a fixed duration after a short warm-up.
+ * Printed: throughput, p50/p99 latency, errors, SQLITE_BUSY seen (in answers or server logs),
+ * and the ratio real/plain. The target in issue 4: ≥ 0.5× the plain endpoint's throughput,
+ * p99 ≤ 50 ms at 32 connections, zero errors, zero SQLITE_BUSY.
+ *
+ * The load generator is plain node:http with a fixed-size keep-alive agent (no dependency): it
+ * is all that is needed for a closed loop, and it keeps the generator's own overhead small on a
+ * 2-core machine where it shares the CPU with the server. Loopback only; every loop stops at its
+ * deadline and the servers are stopped at the end, whatever happens.
+ *
+ * Options: --duration=15 --warmup=3 --connections=32 --institutions=200
+ * On the shared development machine, run it under the build lock (it builds the site):
+ *   flock /tmp/peixun-build.lock npm run bench:intake
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { ROOT, startProduct, type RunningProduct } from '../tests/helpers/server-process.ts';
+
+const arg = (name: string, dflt: number) => {
+  const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
+  return hit ? Number(hit.split('=')[1]) : dflt;
+};
+const DURATION_S = arg('duration', 15);
+const WARMUP_S = arg('warmup', 3);
+const CONNECTIONS = arg('connections', 32);
+const INSTITUTIONS = arg('institutions', 200);
+const BUSY = /SQLITE_BUSY|database is locked/g;
+
+interface Result {
+  target: string;
+  requests: number;
+  seconds: number;
+  throughput: number;
+  p50: number;
+  p99: number;
+  max: number;
+  errors: number;
+  errorSamples: string[];
+  sqliteBusy: number;
+}
+
+/** The same realistic complaint body for both targets; institution and mobile vary per request. */
+function complaint(n: number): string {
+  return JSON.stringify({
+    institutionId: `demo-${String(1 + (n % INSTITUTIONS)).padStart(4, '0')}`,
+    course: '少儿美术秋季班',
+    contract: 'model',
+    paidOn: '2026-09-01',
+    amountPaid: '3600',
+    classesTotal: 48,
+    classesUsed: 12,
+    amountRequested: '2700.50',
+    paidVia: 'custody_account',
+    reason: 'refused',
+    description: '机构拒绝退还剩余课时费用，多次沟通无果，要求按未上课时退费。',
+    parentName: '王小明',
+    mobile: `139${String(n % 100_000_000).padStart(8, '0')}`,
+    consentProcessing: true,
+    consentPublication: false,
+  });
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** One request over the agent; resolves with status and body (never rejects). */
+function send(agent: Agent, url: URL, body: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve) => {
+    const req = request(
+      { agent, host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }, timeout: 30_000 },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+        res.on('error', (e) => resolve({ status: 0, text: e.message }));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', (e) => resolve({ status: 0, text: e.message }));
+    req.end(body);
+  });
+}
+
+/** Closed loop: CONNECTIONS loops, each sending the next request when the previous one answered. */
+async function load(target: string, endpoint: string, serverLog: () => string): Promise<Result> {
+  const url = new URL(endpoint);
+  const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
+  let n = 0;
+  const run = async (untilMs: number, record: boolean, latencies: number[], errors: string[]) => {
+    const loops = Array.from({ length: CONNECTIONS }, async () => {
+      while (performance.now() < untilMs) {
+        const body = complaint(n++);
+        const t0 = performance.now();
+        const r = await send(agent, url, body);
+        if (!record) continue;
+        if (r.status === 201) latencies.push(performance.now() - t0);
+        else errors.push(`${r.status} ${r.text.slice(0, 200)}`);
+      }
+    });
+    await Promise.all(loops);
+  };
+  const logBefore = serverLog().length;
+  await run(performance.now() + WARMUP_S * 1000, false, [], []);
+  const latencies: number[] = [];
+  const errors: string[] = [];
+  const started = performance.now();
+  await run(started + DURATION_S * 1000, true, latencies, errors);
+  const seconds = (performance.now() - started) / 1000;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  const busyInAnswers = errors.join('\n').match(BUSY)?.length ?? 0;
+  const busyInLogs = serverLog().slice(logBefore).match(BUSY)?.length ?? 0;
+  return {
+    target,
+    requests: latencies.length,
+    seconds,
+    throughput: latencies.length / seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    max: latencies.at(-1) ?? NaN,
+    errors: errors.length,
+    errorSamples: [...new Set(errors)].slice(0, 5),
+    sqliteBusy: busyInAnswers + busyInLogs,
+  };
+}
+
+function startPlain(dbFile: string): Promise<{ child: ChildProcess; url: string; log: string[] }> {
+  const child = spawn(process.execPath, [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'bench', 'plain-endpoint.ts'), dbFile], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const log: string[] = [];
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`plain endpoint did not start:\n${log.join('')}`)), 30_000);
+    child.stdout!.on('data', (b: Buffer) => {
+      log.push(b.toString());
+      const m = /"listening":"([^"]+)"/.exec(b.toString());
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, url: `${m[1]}/insert`, log });
+      }
+    });
+    child.stderr!.on('data', (b: Buffer) => log.push(b.toString()));
+    child.on('exit', (code) => reject(new Error(`plain endpoint exited with ${code}:\n${log.join('')}`)));
+  });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(force);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+const fmt = (v: number, digits = 1) => (Number.isFinite(v) ? v.toFixed(digits) : '—');
+
+async function main() {
+  console.log(`intake bench: ${CONNECTIONS} connections, ${WARMUP_S} s warm-up + ${DURATION_S} s per target, loopback only`);
+  let product: RunningProduct | null = null;
+  let plain: Awaited<ReturnType<typeof startPlain>> | null = null;
+  const plainDir = mkdtempSync(join(tmpdir(), 'peixun-bench-plain-'));
+  // A hard stop whatever happens: the bench is bounded in time.
+  const guard = setTimeout(() => {
+    console.error('bench took too long; stopping');
+    product?.child.kill('SIGKILL');
+    plain?.child.kill('SIGKILL');
+    process.exit(2);
+  }, 15 * 60_000);
+  guard.unref();
+  try {
+    console.log('(a) starting the real product (migrate, seed, build the site; this takes a minute)…');
+    product = await startProduct({ env: { INTAKE_RATE_LIMIT: 'off', INTAKE_POW: 'off', DEMO_INSTITUTIONS: String(INSTITUTIONS), LOG_LEVEL: 'info' }, timeoutMs: 600_000 });
+    const p = product;
+    const real = await load('real product: POST /api/complaints', `${p.baseUrl}/api/complaints`, () => p.logs.join(''));
+    await p.cleanup();
+    product = null;
+
+    console.log('(b) starting the plain Hono + libSQL single-INSERT endpoint…');
+    plain = await startPlain(join(plainDir, 'plain.db'));
+    const pl = plain;
+    const base = await load('plain Hono + libSQL INSERT', pl.url, () => pl.log.join(''));
+
+    const rows = [real, base];
+    console.log('');
+    console.log('| target | requests | throughput (req/s) | p50 (ms) | p99 (ms) | max (ms) | errors | SQLITE_BUSY |');
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+    for (const r of rows) console.log(`| ${r.target} | ${r.requests} | ${fmt(r.throughput)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.max)} | ${r.errors} | ${r.sqliteBusy} |`);
+    const ratio = real.throughput / base.throughput;
+    console.log('');
+    console.log(`ratio real/plain throughput: ${fmt(ratio, 2)}× (target ≥ 0.5×); real p99 ${fmt(real.p99)} ms (target ≤ 50 ms)`);
+    for (const r of rows) if (r.errorSamples.length) console.log(`error samples (${r.target}):\n  ${r.errorSamples.join('\n  ')}`);
+
+    const outDir = join(ROOT, 'bench', 'results');
+    mkdirSync(outDir, { recursive: true });
+    const file = join(outDir, `intake-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), connections: CONNECTIONS, durationS: DURATION_S, warmupS: WARMUP_S, results: rows, ratio }, null, 2));
+    console.log(`results: ${file}`);
+  } finally {
+    clearTimeout(guard);
+    if (product) await product.cleanup();
+    if (plain) await stopChild(plain.child);
+    rmSync(plainDir, { recursive: true, force: true });
+  }
+}
+
+await main();
