@@ -48,9 +48,11 @@ export function serveStatic(req: IncomingMessage, res: ServerResponse, clientDir
   const ext = extname(file);
   res.setHeader('Content-Type', TYPES[ext] ?? 'application/octet-stream');
   res.setHeader('Content-Length', String(st.size));
-  res.setHeader('Cache-Control', path.startsWith('/_astro/') ? 'public, max-age=31536000, immutable' : 'public, max-age=0, must-revalidate');
+  // Hashed assets and content-addressed search shards never change; everything else revalidates.
+  const immutable = path.startsWith('/_astro/') || (path.startsWith('/search/') && path !== '/search/meta.json');
+  res.setHeader('Cache-Control', immutable ? 'public, max-age=31536000, immutable' : 'public, max-age=0, must-revalidate');
   res.setHeader('Last-Modified', st.mtime.toUTCString());
-  if (req.headers['if-modified-since'] && !path.startsWith('/_astro/')) {
+  if (req.headers['if-modified-since'] && !immutable) {
     const since = Date.parse(req.headers['if-modified-since']);
     if (!Number.isNaN(since) && Math.floor(st.mtimeMs / 1000) * 1000 <= since) {
       res.writeHead(304);

@@ -1,4 +1,5 @@
 import type { Messages } from './index.ts';
+import { adminEn } from './admin.en.ts';
 
 /** English — a complete second version of every string in zh-CN.ts. */
 export const en: Messages = {
@@ -133,7 +134,7 @@ export const en: Messages = {
     notices: 'Notices naming this institution',
     noNotices: 'No notice names this institution.',
     complain: 'File a refund complaint about this institution',
-    poster: 'Print the “scan to verify” poster',
+    poster: 'Print the “scan to verify” poster (in Chinese, for the front desk)',
     basics: 'Basic information',
     openData: 'Source: public records of the District Education and Sports Bureau and the supervising departments.',
   },
@@ -357,5 +358,16 @@ export const en: Messages = {
     calendarWarning: 'Note: the deadline falls in a year whose official holiday schedule is not published yet; the date may move.',
     powWorking: 'Running a security check…',
   },
+  search: {
+    found: '{n} institutions found',
+    foundApprox: 'About {n} institutions found',
+    none: 'No institution matches. Try another word, or browse by town below.',
+    tooShort: 'Type at least 2 characters.',
+    loading: 'Searching…',
+    error: 'Search is unavailable right now. Browse by town below.',
+    more: 'Show more',
+    licenseNo: 'License',
+  },
+  admin: adminEn,
   fullTextInChinese: 'The full text of this notice is published in Chinese.',
 };

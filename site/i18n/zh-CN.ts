@@ -1,4 +1,6 @@
 /** Simplified Chinese — the site's first language. Every UI string lives here or in en.ts. */
+import { adminZhCN } from './admin.zh-CN.ts';
+
 export const zhCN = {
   lang: 'zh-CN',
   siteName: '校外培训机构信息公开与退费投诉平台',
@@ -355,5 +357,16 @@ export const zhCN = {
     calendarWarning: '提示：受理期限跨越尚未公布法定节假日安排的年份，实际日期可能顺延。',
     powWorking: '正在进行安全校验…',
   },
+  search: {
+    found: '找到 {n} 家机构',
+    foundApprox: '约 {n} 家机构',
+    none: '没有找到符合条件的机构。请换个关键词，或在下方按镇（街道）浏览。',
+    tooShort: '请至少输入 2 个字符。',
+    loading: '正在查询…',
+    error: '查询暂时不可用，请在下方按镇（街道）浏览。',
+    more: '显示更多',
+    licenseNo: '许可证',
+  },
+  admin: adminZhCN,
   fullTextInChinese: '本文全文以中文发布。',
 } as const;

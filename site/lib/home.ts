@@ -37,8 +37,15 @@ export function homeFigures(): Promise<HomeFigures> {
   })());
 }
 
-export async function isDemoData(): Promise<boolean> {
-  const db = await buildDb();
-  const [row] = await db.read.select({ value: meta.value }).from(meta).where(eq(meta.key, 'demo'));
-  return row?.value === 'true';
+let demo: Promise<boolean> | null = null;
+
+/**
+ * Whether the 演示数据 banner shows. Read once per process: it changes only when a database is
+ * seeded, which happens before any build or server start.
+ */
+export function isDemoData(): Promise<boolean> {
+  return (demo ??= buildDb().then(async (db) => {
+    const [row] = await db.read.select({ value: meta.value }).from(meta).where(eq(meta.key, 'demo'));
+    return row?.value === 'true';
+  }));
 }

@@ -60,6 +60,28 @@ describe.skipIf(!availability.run)('public pages', () => {
     await context.close();
   });
 
+  it('finds an institution by a 2-character fragment, opens it, then its poster', async () => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${product.baseUrl}/`);
+    await page.fill('#q', '华鼎');
+    await page.click('button[type=submit]');
+    await page.waitForURL(/\/institutions\/\?q=/);
+    const first = page.locator('.search-results a').first();
+    await first.waitFor();
+    const name = (await first.innerText()).trim();
+    expect(name).toContain('华鼎');
+    await expect(page.locator('#institution-search-status').innerText()).resolves.toMatch(/\d/);
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'search.png'), fullPage: true });
+    await first.click();
+    await expect(page.locator('h1').innerText()).resolves.toBe(name);
+    await page.click('text=打印“扫码查验”海报');
+    await expect(page.locator('.name').innerText()).resolves.toBe(name);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('lets a parent reach any institution and its poster without JavaScript', async () => {
     const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 390, height: 844 } });
     const page = await context.newPage();
