@@ -9,6 +9,7 @@ import { loadEnv } from './env.ts';
 import { buildSite, siteIsStale } from './publish/build.ts';
 import { startServer } from './server.ts';
 import { startOutboxWorker } from './notify/outbox-worker.ts';
+import { startRetentionJob } from './retention/purge.ts';
 import { createLogSms, createMailer } from './notify/transports.ts';
 
 const env = loadEnv();
@@ -40,6 +41,8 @@ log.info({ url: `http://${env.HOST === '0.0.0.0' ? 'localhost' : env.HOST}:${run
 const worker =
   env.OUTBOX_WORKER === 'on' ? startOutboxWorker(deps, { mailer: createMailer(env.SMTP_URL, env.MAIL_FROM, log), sms: createLogSms(log) }) : null;
 
+const retention = startRetentionJob(deps);
+
 let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
@@ -49,6 +52,7 @@ async function shutdown(signal: string) {
   force.unref();
   await running.close();
   await worker?.stop();
+  retention.stop();
   await deps.db.close();
   log.info('stopped');
   process.exit(0);
