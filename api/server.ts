@@ -107,7 +107,8 @@ export async function startServer(deps: Deps, opts: { port: number; host: string
   });
   server.keepAliveTimeout = 5_000;
   server.headersTimeout = 10_000;
-  server.requestTimeout = 60_000;
+  // Evidence uploads (up to 5 × 10 MB) on a slow mobile link need minutes, not seconds.
+  server.requestTimeout = 300_000;
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -34,7 +34,10 @@ export type Tx = Parameters<Parameters<Orm['transaction']>[0]>[0];
 export interface Db {
   /** Read handle (pooled connections; WAL readers never block the writer). */
   readonly read: Orm;
-  /** Run `fn` in one IMMEDIATE transaction on the serialised write path; commits durably. */
+  /**
+   * Run `fn` atomically on the serialised write path (its own SAVEPOINT inside a group-commit
+   * IMMEDIATE transaction); resolves only after the COMMIT is on disk.
+   */
   write<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /** Raw clients for migrations, backups and health checks. */
   readonly readClient: Client;
@@ -52,6 +55,8 @@ export interface CreateDbOptions {
 
 /** ~10 s of asynchronous waiting for another process's write lock. */
 const MAX_BUSY_RETRIES = 45;
+/** Most write units committed together (bounds one transaction's length). */
+const MAX_GROUP = 64;
 
 const PRAGMAS = (busyTimeoutMs: number) => [
   `PRAGMA busy_timeout = ${busyTimeoutMs}`,
@@ -107,18 +112,6 @@ export async function createDb(urlOrPath: string, options: CreateDbOptions = {})
   const read = drizzle(readClient, { schema });
   let writer = drizzle(writeClient, { schema });
 
-  // In-process FIFO lock: one write unit at a time on this process's write connection.
-  let tail: Promise<unknown> = Promise.resolve();
-
-  async function runOnce<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    if (isLocalFile) {
-      for (const p of PRAGMAS(busyTimeoutMs)) await writeClient.execute(p);
-    }
-    // Drizzle commits on success and rolls back on throw; the client's pool additionally rolls
-    // back any connection returned mid-transaction.
-    return writer.transaction(fn, { behavior: 'immediate' });
-  }
-
   /** Replace a write connection that saw SQLITE_BUSY (it may hold a half-run statement). */
   async function replaceWriter() {
     if (!isLocalFile) return;
@@ -127,24 +120,71 @@ export async function createDb(urlOrPath: string, options: CreateDbOptions = {})
     writer = drizzle(writeClient, { schema });
   }
 
-  async function write<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    const run = async () => {
-      for (let attempt = 0; ; attempt++) {
-        try {
-          return await runOnce(fn);
-        } catch (err) {
-          if (isBusy(err) && attempt < MAX_BUSY_RETRIES) {
-            await replaceWriter();
-            await new Promise((r) => setTimeout(r, Math.min(250, 10 * 2 ** attempt) + Math.random() * 25));
-            continue;
-          }
-          throw err;
+  // Group commit. Write units queue up in arrival order; whatever has queued while the previous
+  // transaction ran goes into the next one, each unit in its own SAVEPOINT. One COMMIT (one fsync)
+  // then makes the whole group durable, and only after it does any unit's promise resolve — so an
+  // acknowledged write is on disk, a failing unit rolls back alone, and under load the fsync cost
+  // is shared instead of paid per request.
+  interface Unit {
+    fn: (tx: Tx) => Promise<unknown>;
+    resolve: (value: unknown) => void;
+    reject: (err: unknown) => void;
+  }
+  type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+  const queue: Unit[] = [];
+  let draining: Promise<void> | null = null;
+
+  async function runBatch(batch: Unit[]): Promise<Outcome[]> {
+    for (let attempt = 0; ; attempt++) {
+      const outcomes: Outcome[] = [];
+      try {
+        if (isLocalFile) {
+          for (const p of PRAGMAS(busyTimeoutMs)) await writeClient.execute(p);
         }
+        await writer.transaction(
+          async (tx) => {
+            for (const unit of batch) {
+              try {
+                outcomes.push({ ok: true, value: await tx.transaction((sp) => unit.fn(sp)) });
+              } catch (error) {
+                if (isBusy(error)) throw error; // the connection is suspect: redo the whole group
+                outcomes.push({ ok: false, error });
+              }
+            }
+          },
+          { behavior: 'immediate' },
+        );
+        return outcomes;
+      } catch (err) {
+        if (isBusy(err) && attempt < MAX_BUSY_RETRIES) {
+          await replaceWriter();
+          await new Promise((r) => setTimeout(r, Math.min(250, 10 * 2 ** attempt) + Math.random() * 25));
+          continue;
+        }
+        // BEGIN or COMMIT failed: nothing of the group is on disk.
+        return batch.map(() => ({ ok: false, error: err }));
       }
-    };
-    const result = tail.then(run, run);
-    tail = result.catch(() => undefined);
-    return result;
+    }
+  }
+
+  async function drain() {
+    while (queue.length) {
+      const batch = queue.splice(0, MAX_GROUP);
+      const outcomes = await runBatch(batch);
+      batch.forEach((unit, i) => {
+        const o = outcomes[i]!;
+        if (o.ok) unit.resolve(o.value);
+        else unit.reject(o.error);
+      });
+    }
+    draining = null;
+  }
+
+  function write<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      draining ??= drain();
+    });
   }
 
   return {
@@ -157,7 +197,7 @@ export async function createDb(urlOrPath: string, options: CreateDbOptions = {})
     url,
     isLocalFile,
     async close() {
-      await tail;
+      await draining;
       if (readClient !== writeClient) readClient.close();
       writeClient.close();
     },

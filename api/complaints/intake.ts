@@ -28,6 +28,11 @@ export interface IntakeContext {
   isDemo?: boolean;
   /** Demo seeding may back-date submissions. */
   submittedAt?: Date;
+  /**
+   * The no-JavaScript HTML form cannot solve the proof-of-work; its caller holds such posts to a
+   * much tighter per-IP limit instead (site/lib/complaint-request.ts).
+   */
+  powExempt?: boolean;
 }
 
 export interface IntakeResult {
@@ -84,7 +89,7 @@ export async function submitComplaint(
   const mobileHash = deps.pii.mobileHash(data.mobile);
   const fingerprint = requestFingerprint(data, files);
   // Demo seeding files through this same function and has no browser to solve a challenge.
-  const checkPow = deps.env.INTAKE_POW === 'on' && !ctx.isDemo;
+  const checkPow = deps.env.INTAKE_POW === 'on' && !ctx.isDemo && !ctx.powExempt;
   const checkLimits = deps.env.INTAKE_RATE_LIMIT === 'on' && !ctx.isDemo;
   const idemKey = ctx.idempotencyKey ? `complaint:${ctx.idempotencyKey}` : null;
 

@@ -135,12 +135,9 @@ export async function handleComplaintForm(deps: Deps, request: Request, url: URL
   }
 
   try {
-    let intakeDeps = deps;
-    if (!parsed.data.pow && deps.env.INTAKE_POW === 'on') {
-      if (ip) await deps.db.write((tx) => consumeRateLimit(tx, `intake:form-nopow:${ip}`, NO_POW_FORM_LIMIT, deps.clock.now()));
-      intakeDeps = { ...deps, env: { ...deps.env, INTAKE_POW: 'off' } };
-    }
-    const { result } = await submitComplaint(intakeDeps, parsed.data, { ip, idempotencyKey: `form-${state.formKey}` }, prepared.files);
+    const powExempt = !parsed.data.pow && deps.env.INTAKE_POW === 'on';
+    if (powExempt && ip) await deps.db.write((tx) => consumeRateLimit(tx, `intake:form-nopow:${ip}`, NO_POW_FORM_LIMIT, deps.clock.now()));
+    const { result } = await submitComplaint(deps, parsed.data, { ip, idempotencyKey: `form-${state.formKey}`, powExempt }, prepared.files);
     const depts = await deps.db.read.select({ code: departments.code, nameZh: departments.nameZh, nameEn: departments.nameEn }).from(departments);
     const name = (code: string) => {
       const d = depts.find((x) => x.code === code);
