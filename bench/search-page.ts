@@ -2,7 +2,7 @@
  * Browser side of bench/search.ts (bundled with esbuild): the real search client over fetch, plus
  * the measuring helpers the bench calls through page.evaluate.
  */
-import { createSearchClient, type SearchClient } from '../site/scripts/search-client.ts';
+import { createSearchClient, type SearchClient, type SearchFilter } from '../site/scripts/search-client.ts';
 
 const fetchJson = async (path: string) => {
   const res = await fetch(path);
@@ -29,9 +29,9 @@ function fetchedSince(mark: number): { bytes: number; body: number; requests: nu
 
 const api = {
   /** First query on a fresh page (nothing fetched yet, not even meta.json). */
-  async first(q: string, limit: number) {
+  async first(q: string, limit: number, filter?: SearchFilter) {
     const mark = performance.now();
-    const res = await shared.search(q, { limit });
+    const res = await shared.search(q, { limit, filter });
     const ms = performance.now() - mark;
     const trace = (performance.getEntriesByType('resource') as PerformanceResourceTiming[])
       .filter((e) => e.startTime >= mark)
@@ -44,7 +44,7 @@ const api = {
     await shared.warm();
   },
   /** Queries one after another; with `baselinePath`, a baseline fetch after each (same noise). */
-  async timed(queries: string[], freshClient: boolean, limit: number, baselinePath?: string) {
+  async timed(queries: (string | { q: string; filter?: SearchFilter })[], freshClient: boolean, limit: number, baselinePath?: string) {
     const times: number[] = [];
     const requests: number[] = [];
     const baseline: number[] = [];
@@ -53,7 +53,7 @@ const api = {
       const client = freshClient ? createSearchClient(fetchJson) : shared;
       if (freshClient) await client.warm();
       const mark = performance.now();
-      await client.search(q, { limit });
+      await (typeof q === 'string' ? client.search(q, { limit }) : client.search(q.q, { limit, filter: q.filter }));
       times.push(performance.now() - mark);
       const f = fetchedSince(mark);
       bytes += f.bytes;

@@ -9,7 +9,8 @@
  * 3. serves them from a tiny static server on 127.0.0.1 (no compression, like api/http/static-files.ts);
  * 4. opens Chromium (playwright-core, Debian's /usr/bin/chromium) on a page running the real client
  *    (site/scripts/search-client.ts bundled by esbuild);
- * 5. first queries: each on a fresh page, bytes from Resource Timing (transferSize);
+ * 5. first queries (text, filters alone, text with filters): each on a fresh page, bytes from
+ *    Resource Timing (transferSize);
  *    then ~200 queries after load: p50/p95 with one client (shards cached as someone types) and with
  *    a fresh client per query (every shard over the network);
  * 6. baseline: fetching one static JSON file as large as the largest first query's fetches.
@@ -28,6 +29,7 @@ import { createRng } from '../api/demo/rng.ts';
 import { loadSearchRecords } from '../site/lib/search-records.ts';
 import { buildSearchIndex } from '../site/lib/search-index.ts';
 import { licenseDigits } from '../site/lib/search-core.ts';
+import type { SearchFilter } from '../site/scripts/search-client.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -96,7 +98,31 @@ const makers: (() => string)[] = [
   () => pickRec().creditCode,
 ];
 const queries = Array.from({ length: QUERIES }, (_, i) => makers[i % makers.length]!());
-const firstQueries = ['华鼎', '艺术', '鼎艺', '培训学校', 'huading', 'jinsetongnian', 'hdys', pickRec().namePinyin, pickRec().licenseNo, licenseDigits(pickRec().licenseNo).slice(-6), pickRec().creditCode, '不存在的机构'];
+const firstQueries: { q: string; filter?: SearchFilter }[] = [
+  ...['华鼎', '艺术', '鼎艺', '培训学校', 'huading', 'jinsetongnian', 'hdys', pickRec().namePinyin, pickRec().licenseNo, licenseDigits(pickRec().licenseNo).slice(-6), pickRec().creditCode, '不存在的机构'].map((q) => ({ q })),
+  // The island's filters: alone (an empty query lists what they admit) and with a query.
+  { q: '', filter: { town: records[0]!.town.code } },
+  { q: '', filter: { category: 'culture_arts', town: records[0]!.town.code, status: 'valid', result: 'pass' } },
+  { q: '', filter: { status: 'revoked' } },
+  { q: '培训学校', filter: { status: 'valid', result: 'fail' } },
+  { q: 'hdys', filter: { category: 'culture_arts', town: records[1]!.town.code, status: 'valid', result: 'pass' } },
+];
+// The same kind of queries with one or two of the island's filters, every fourth with no text.
+const filterValues = {
+  category: ['subject', 'sports', 'culture_arts', 'science_tech'],
+  town: [...new Set(records.map((r) => r.town.code))],
+  status: ['valid', 'suspended', 'cancelled', 'revoked', 'expired'],
+  result: ['pass', 'pass_with_remarks', 'fail', 'absent', 'none'],
+};
+const filtered = queries.map((q, i) => {
+  const dims = Object.keys(filterValues) as (keyof typeof filterValues)[];
+  const filter: SearchFilter = {};
+  for (let k = 0; k < 1 + (i % 2); k++) {
+    const d = dims[rng.int(0, dims.length - 1)]!;
+    filter[d] = filterValues[d][rng.int(0, filterValues[d].length - 1)]!;
+  }
+  return { q: i % 4 === 3 ? '' : q, filter };
+});
 
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.json': 'application/json; charset=utf-8' };
 // Files are served from memory so the server's own disk work does not blur the client's numbers.
@@ -120,16 +146,18 @@ const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
+type TimedQuery = string | { q: string; filter?: SearchFilter };
 type Bench = {
-  first(q: string, limit: number): Promise<{ ms: number; total: number; shown: number; bytes: number; body: number; requests: number; trace: string[] }>;
+  first(q: string, limit: number, filter?: SearchFilter): Promise<{ ms: number; total: number; shown: number; bytes: number; body: number; requests: number; trace: string[] }>;
   warm(): Promise<void>;
-  timed(qs: string[], fresh: boolean, limit: number, baselinePath?: string): Promise<{ times: number[]; bytes: number; requests: number[]; baseline: number[] }>;
+  timed(qs: TimedQuery[], fresh: boolean, limit: number, baselinePath?: string): Promise<{ times: number[]; bytes: number; requests: number[]; baseline: number[] }>;
   baseline(path: string): Promise<{ ms: number; bytes: number; body: number }>;
 };
 const bench = (page: import('playwright-core').Page) => ({
-  first: (q: string, limit: number) => page.evaluate(([q, limit]) => (globalThis as unknown as { bench: Bench }).bench.first(q, limit), [q, limit] as const),
+  first: (q: string, limit: number, filter?: SearchFilter) =>
+    page.evaluate(([q, limit, filter]) => (globalThis as unknown as { bench: Bench }).bench.first(q, limit, filter ?? undefined), [q, limit, filter ?? null] as const),
   warm: () => page.evaluate(() => (globalThis as unknown as { bench: Bench }).bench.warm()),
-  timed: (qs: string[], fresh: boolean, limit: number, baselinePath?: string) =>
+  timed: (qs: TimedQuery[], fresh: boolean, limit: number, baselinePath?: string) =>
     page.evaluate(([qs, fresh, limit, baselinePath]) => (globalThis as unknown as { bench: Bench }).bench.timed(qs, fresh, limit, baselinePath), [qs, fresh, limit, baselinePath] as const),
   baseline: (p: string) => page.evaluate((p) => (globalThis as unknown as { bench: Bench }).bench.baseline(p), p),
 });
@@ -148,11 +176,12 @@ const pct = (xs: number[], p: number) => {
 try {
   console.log(`\nfirst query on a fresh page (meta.json included), ${N} institutions, first ${LIMIT} results:`);
   const firsts: { q: string; ms: number; bytes: number; requests: number; total: number }[] = [];
-  for (const q of firstQueries) {
+  for (const { q: text, filter } of firstQueries) {
     const { ctx, b } = await freshPage();
-    const r = await b.first(q, LIMIT);
+    const r = await b.first(text, LIMIT, filter);
+    const q = filter ? `${JSON.stringify(text)} + ${Object.entries(filter).map(([k, v]) => `${k}=${v}`).join('&')}` : JSON.stringify(text);
     firsts.push({ q, ...r });
-    console.log(`  ${JSON.stringify(q).padEnd(36)} ${(r.bytes / 1024).toFixed(1).padStart(6)} KB in ${String(r.requests).padStart(2)} requests, ${r.ms.toFixed(1).padStart(6)} ms, total ${r.total}`);
+    console.log(`  ${q.padEnd(36)} ${(r.bytes / 1024).toFixed(1).padStart(6)} KB in ${String(r.requests).padStart(2)} requests, ${r.ms.toFixed(1).padStart(6)} ms, total ${r.total}`);
     if (process.env.BENCH_TRACE) console.log(`      requests (start+duration(ttfb) ms): ${r.trace.join(' ')}`);
     await ctx.close();
   }
@@ -171,6 +200,7 @@ try {
   const repeat = await b.timed(queries, false, LIMIT);
   // Cold shards, each query followed by one baseline fetch, so both see the same machine noise.
   const fresh = await b.timed(queries, true, LIMIT, '/baseline/one.json');
+  const freshFiltered = await b.timed(filtered, true, LIMIT);
   const base = fresh.baseline;
   await ctx.close();
 
@@ -179,6 +209,7 @@ try {
   console.log(row('one client (shards cached while typing)', shared.times));
   console.log(row('fresh client per query (all shards fetched)', fresh.times));
   console.log(row('same queries again (all cached: client CPU only)', repeat.times));
+  console.log(row('with filters, fresh client per query', freshFiltered.times));
   console.log(row(`first queries (fresh page), ${firsts.length}`, firstMs));
   console.log(row(`baseline: one ${(Buffer.byteLength(baseline) / 1024).toFixed(0)} KB JSON file, ${base.length} fetches`, base));
   if (process.env.BENCH_TRACE) {
@@ -193,6 +224,7 @@ try {
   console.log(`  bytes for a first query: max ${(maxBytes / 1024).toFixed(1)} KB, median ${(pct(firsts.map((f) => f.bytes), 50) / 1024).toFixed(1)} KB (budget ${BUDGET_BYTES / 1024} KB) ${maxBytes <= BUDGET_BYTES ? 'OK' : 'OVER'}`);
   console.log(`  query-to-results p95 after load: ${pct(fresh.times, 95).toFixed(1)} ms with cold shards, ${pct(shared.times, 95).toFixed(1)} ms typing (budget ${BUDGET_P95_MS} ms) ${pct(fresh.times, 95) <= BUDGET_P95_MS ? 'OK' : 'OVER'}`);
   console.log(`  baseline (one static JSON of ${(maxBytes / 1024).toFixed(0)} KB) p95 ${pct(base, 95).toFixed(1)} ms; cold-shard search p95 / baseline p95 = ${ratio.toFixed(2)}×`);
+  console.log(`  with filters (1–2 of category/town/status/result, a quarter without text): p95 ${pct(freshFiltered.times, 95).toFixed(1)} ms with cold shards ${pct(freshFiltered.times, 95) <= BUDGET_P95_MS ? 'OK' : 'OVER'}, mean ${(freshFiltered.bytes / QUERIES / 1024).toFixed(1)} KB`);
   console.log(`  mean bytes per query after load: ${(fresh.bytes / QUERIES / 1024).toFixed(1)} KB cold, ${(shared.bytes / QUERIES / 1024).toFixed(1)} KB typing`);
 } finally {
   await browser.close();

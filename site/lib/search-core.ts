@@ -22,9 +22,15 @@
  * A query of exactly one gram per space is answered exactly by posting lists; longer queries
  * intersect their grams' lists and verify candidates against the display rows (which carry every
  * searched field).
+ *
+ * Filters (category, town/street, license status, latest inspection result) are posting lists
+ * too, one file per value ('f' keys, see facetKey): a filter intersects the candidates before any
+ * row is read, so a filter alone (no query) lists its institutions exactly, and a rare filter on a
+ * common query needs no scan. License status is as of the build day; the client moves licenses
+ * that ended since then from 'valid' to 'expired' with the per-day expiry lists (e/<month>.json).
  */
 
-export const SEARCH_FORMAT = 1;
+export const SEARCH_FORMAT = 2;
 
 /** Display/verification row, one per institution, in ordinal order. */
 export type SearchRow = [
@@ -39,6 +45,10 @@ export type SearchRow = [
   initials: string,
   licenseNo: string,
   creditCode: string,
+  /** Latest annual inspection: index into meta.results, -1 if never inspected. */
+  inspection: number,
+  /** Year of the latest inspection, 0 if never inspected. */
+  inspectionYear: number,
 ];
 
 export interface SearchMeta {
@@ -62,7 +72,27 @@ export interface SearchMeta {
   towns: { code: string; zh: string; en: string }[];
   categories: string[];
   statuses: string[];
+  /** Inspection result codes (SearchRow.inspection indexes this). */
+  results: string[];
+  /** Build date, YYYYMMDD: the 'fs:' filter lists hold the status as of this day. */
+  builtOn: number;
+  /** Filter keys (see facetKey), each list in its own file f/<index>.json; absent key = nobody. */
+  facets: string[];
+  /**
+   * Months (YYYYMM) with an e/<month>.json file: { YYYYMMDD: postings } of the institutions that
+   * were 'valid' on builtOn and whose license ends on that day, so a client on a later day can
+   * move them from 'valid' to 'expired' without reading any display row.
+   */
+  expiryMonths: number[];
 }
+
+/** Filter dimensions: category, town/street, license status, latest inspection result. */
+export type FacetDim = 'category' | 'town' | 'status' | 'result';
+const FACET_LETTER: Record<FacetDim, string> = { category: 'c', town: 't', status: 's', result: 'r' };
+/** The latest-inspection filter value of an institution never inspected. */
+export const NO_INSPECTION = 'none';
+/** Key of a filter list: 'f' + dimension letter + ':' + value (no gram key starts with 'f'). */
+export const facetKey = (dim: FacetDim, value: string) => `f${FACET_LETTER[dim]}:${value}`;
 
 export type ParsedQuery =
   | { space: 'name'; text: string }
@@ -172,6 +202,8 @@ export function gramShard(key: string, shards: number): number {
 export const gramShardPath = (meta: SearchMeta, shard: number) => `${meta.base}g/${shard.toString(36)}.json`;
 export const denseKeyPath = (meta: SearchMeta, index: number) => `${meta.base}x/${index.toString(36)}.json`;
 export const rowShardPath = (meta: SearchMeta, shard: number) => `${meta.base}d/${shard.toString(36)}.json`;
+export const facetPath = (meta: SearchMeta, index: number) => `${meta.base}f/${index.toString(36)}.json`;
+export const expiryPath = (meta: SearchMeta, month: number) => `${meta.base}e/${month}.json`;
 
 // ---------------------------------------------------------------- posting list encoding
 // Posting lists are strings inside JSON (no base64 of bytes, no escaping): 64 URL-safe symbols.
@@ -285,6 +317,43 @@ export function intersectSorted(lists: readonly Uint32Array[]): Uint32Array {
 
 /** YYYY-MM-DD → YYYYMMDD. */
 export const compactDate = (d: string) => Number(d.replaceAll('-', '').slice(0, 8)) || 0;
+
+/** Latest inspection of a row, or null if never inspected. */
+export function rowInspection(meta: SearchMeta, row: SearchRow): { year: number; result: string } | null {
+  const result = row[10] >= 0 ? meta.results[row[10]] : undefined;
+  return result ? { year: row[11], result } : null;
+}
+
+/** Sorted union of sorted lists, without duplicates. */
+export function unionSorted(lists: readonly Uint32Array[]): Uint32Array {
+  const nonEmpty = lists.filter((l) => l.length);
+  if (nonEmpty.length <= 1) return nonEmpty[0] ?? new Uint32Array(0);
+  const all = new Uint32Array(nonEmpty.reduce((n, l) => n + l.length, 0));
+  let k = 0;
+  for (const l of nonEmpty) {
+    all.set(l, k);
+    k += l.length;
+  }
+  all.sort();
+  let w = 0;
+  for (let r = 0; r < all.length; r++) if (r === 0 || all[r] !== all[w - 1]) all[w++] = all[r]!;
+  return all.subarray(0, w);
+}
+
+/** Sorted list a without the members of sorted list b. */
+export function differenceSorted(a: Uint32Array, b: Uint32Array): Uint32Array {
+  if (!b.length) return a;
+  const out = new Uint32Array(a.length);
+  let k = 0;
+  let j = 0;
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i]!;
+    while (j < b.length && b[j]! < v) j++;
+    if (j < b.length && b[j] === v) continue;
+    out[k++] = v;
+  }
+  return out.subarray(0, k);
+}
 
 /** The status a parent should see: 'valid' past its end date reads 'expired'. */
 export function effectiveStatus(meta: SearchMeta, row: SearchRow, todayCompact: number): string {

@@ -25,16 +25,23 @@
  *   /search/meta.json                 format, counts, shard sizes, towns, code lists, `base`
  *   <base>g/<shard>.json              { gramKey: postings } — shard = FNV-1a(gramKey) mod gramShards
  *   <base>d/<shard>.json              SearchRow[] for ordinals [shard·rowsPerShard, …)
+ *   <base>f/<index>.json              postings of one filter value (meta.facets[index]), e.g. every
+ *                                     institution in one town; at 100,000 institutions ≤ ~17 KB each
+ *   <base>e/<YYYYMM>.json             { YYYYMMDD: postings }: licenses valid on the build day that end
+ *                                     on that day (read only by a client on a later day)
  * `base` is /search/<content hash>/, so a client that read meta.json before a publish never mixes
  * two builds' ordinals: the old files are gone and the client re-reads meta.json.
  * Ordinals are the records sorted by pinyin then name, so results come out in a natural order and
  * the first page of a common query's results sits in one or two display shards.
  */
 import { createHash } from 'node:crypto';
+import { beijingDate } from '../../api/calendar/working-days.ts';
 import {
+  NO_INSPECTION,
   SEARCH_FORMAT,
   compactDate,
   encodePostings,
+  facetKey,
   gramShard,
   licenseDigits,
   longestDigitRun,
@@ -57,6 +64,8 @@ export interface SearchRecord {
   category: string;
   licenseStatus: string;
   licenseValidUntil: string;
+  /** The latest annual inspection (public result), null if never inspected. */
+  latestInspection: { year: number; result: string } | null;
 }
 
 export interface SearchIndexFile {
@@ -70,10 +79,13 @@ export interface SearchIndexOptions {
   rowsPerShard?: number;
   /** Aimed-at average size of a posting shard, in bytes. */
   targetGramShardBytes?: number;
+  /** Build day YYYY-MM-DD (default: today in Beijing): the status filter lists are as of this day. */
+  today?: string;
 }
 
 const CATEGORIES = ['subject', 'sports', 'culture_arts', 'science_tech'];
 const STATUSES = ['valid', 'suspended', 'cancelled', 'revoked', 'expired'];
+const RESULTS = ['pass', 'pass_with_remarks', 'fail', 'absent'];
 
 const indexOf = (list: string[], v: string) => {
   let i = list.indexOf(v);
@@ -84,6 +96,7 @@ const indexOf = (list: string[], v: string) => {
 export function buildSearchIndex(records: readonly SearchRecord[], options: SearchIndexOptions = {}): SearchIndexFile[] {
   const rowsPerShard = options.rowsPerShard ?? 32;
   const target = options.targetGramShardBytes ?? 6000;
+  const builtOn = compactDate(options.today ?? beijingDate(new Date()));
   const sorted = [...records].sort(
     (a, b) => cmp(a.namePinyin, b.namePinyin) || cmp(a.name, b.name) || cmp(a.id, b.id),
   );
@@ -92,8 +105,17 @@ export function buildSearchIndex(records: readonly SearchRecord[], options: Sear
   const townIdx = new Map<string, number>();
   const categories = [...CATEGORIES];
   const statuses = [...STATUSES];
+  const results = [...RESULTS];
   const rows: SearchRow[] = [];
   const postings = new Map<string, number[]>();
+  // Filter lists and expiry days; ordinals are pushed in increasing order.
+  const facets = new Map<string, number[]>();
+  const expiries = new Map<number, number[]>();
+  const push = <K>(m: Map<K, number[]>, key: K, ord: number) => {
+    const list = m.get(key);
+    if (list) list.push(ord);
+    else m.set(key, [ord]);
+  };
   let tDigitRun = 0;
   let tMax = 0;
   let licenseMax = 0;
@@ -104,18 +126,29 @@ export function buildSearchIndex(records: readonly SearchRecord[], options: Sear
       t = towns.push({ code: r.town.code, zh: r.town.nameZh, en: r.town.nameEn }) - 1;
       townIdx.set(r.town.code, t);
     }
+    const validUntil = compactDate(r.licenseValidUntil);
+    const latest = r.latestInspection;
     rows.push([
       r.id,
       r.name,
       t,
       indexOf(categories, r.category),
       indexOf(statuses, r.licenseStatus),
-      compactDate(r.licenseValidUntil),
+      validUntil,
       normalizeText(r.namePinyin),
       normalizeText(r.nameInitials),
       r.licenseNo,
       r.creditCode,
+      latest ? indexOf(results, latest.result) : -1,
+      latest ? latest.year : 0,
     ]);
+    // Same rule as effectiveStatus (search-core.ts), on the build day.
+    const expiredOnBuild = r.licenseStatus === 'valid' && validUntil > 0 && validUntil < builtOn;
+    push(facets, facetKey('category', r.category), ord);
+    push(facets, facetKey('town', r.town.code), ord);
+    push(facets, facetKey('status', expiredOnBuild ? 'expired' : r.licenseStatus), ord);
+    push(facets, facetKey('result', latest ? latest.result : NO_INSPECTION), ord);
+    if (r.licenseStatus === 'valid' && validUntil >= builtOn) push(expiries, validUntil, ord);
     const fields = { name: r.name, pinyin: r.namePinyin, initials: r.nameInitials, licenseNo: r.licenseNo, creditCode: r.creditCode };
     for (const t of trigramStrings(fields)) {
       tDigitRun = Math.max(tDigitRun, longestDigitRun(t));
@@ -154,10 +187,21 @@ export function buildSearchIndex(records: readonly SearchRecord[], options: Sear
   const denseBodies = dense.map(([, enc]) => JSON.stringify(enc));
   const rowBodies: string[] = [];
   for (let i = 0; i < rows.length; i += rowsPerShard) rowBodies.push(JSON.stringify(rows.slice(i, i + rowsPerShard)));
+  const facetKeys = [...facets.keys()].sort(cmp);
+  const facetBodies = facetKeys.map((k) => JSON.stringify(encodePostings(facets.get(k)!)));
+  const byMonth = new Map<number, Record<string, string>>();
+  for (const day of [...expiries.keys()].sort((a, b) => a - b)) {
+    const month = Math.floor(day / 100);
+    let file = byMonth.get(month);
+    if (!file) byMonth.set(month, (file = {}));
+    file[String(day)] = encodePostings(expiries.get(day)!);
+  }
+  const expiryMonths = [...byMonth.keys()];
+  const expiryBodies = [...byMonth.values()].map((o) => JSON.stringify(o));
 
   const hash = createHash('sha256');
-  for (const b of [...gramBodies, ...denseBodies, ...rowBodies]) hash.update(b).update('\0');
-  hash.update(JSON.stringify([towns, categories, statuses, rowsPerShard, SEARCH_FORMAT, dense.map(([k]) => k)]));
+  for (const b of [...gramBodies, ...denseBodies, ...rowBodies, ...facetBodies, ...expiryBodies]) hash.update(b).update('\0');
+  hash.update(JSON.stringify([towns, categories, statuses, results, rowsPerShard, SEARCH_FORMAT, dense.map(([k]) => k), facetKeys, expiryMonths, builtOn]));
   const base = `/search/${hash.digest('hex').slice(0, 12)}/`;
 
   const meta: SearchMeta = {
@@ -174,12 +218,18 @@ export function buildSearchIndex(records: readonly SearchRecord[], options: Sear
     towns,
     categories,
     statuses,
+    results,
+    builtOn,
+    facets: facetKeys,
+    expiryMonths,
   };
   return [
     { path: '/search/meta.json', body: JSON.stringify(meta) },
     ...gramBodies.map((body, i) => ({ path: `${base}g/${i.toString(36)}.json`, body })),
     ...denseBodies.map((body, i) => ({ path: `${base}x/${i.toString(36)}.json`, body })),
     ...rowBodies.map((body, i) => ({ path: `${base}d/${i.toString(36)}.json`, body })),
+    ...facetBodies.map((body, i) => ({ path: `${base}f/${i.toString(36)}.json`, body })),
+    ...expiryBodies.map((body, i) => ({ path: `${base}e/${expiryMonths[i]}.json`, body })),
   ];
 }
 

@@ -5,18 +5,31 @@
  * A query fetches meta.json once, then the posting shards of its grams (at most MAX_GRAMS of
  * them, spread over the query) and the display shards of the results it shows. Every fetched
  * shard is cached (as a promise, so concurrent queries share a request).
+ *
+ * Filters (category, town, status, latest inspection result) fetch one posting list per set
+ * filter and intersect it with the candidates before any row is read, so totals stay exact.
+ * With an empty query, filters alone list their institutions (in the index's pinyin order).
  */
 import {
   decodePostings,
   denseKeyPath,
+  differenceSorted,
   effectiveStatus,
+  expiryPath,
+  facetKey,
+  facetPath,
   gramShard,
   gramShardPath,
   intersectSorted,
+  NO_INSPECTION,
+  normalizeText,
   parseQuery,
   queryPlan,
+  rowInspection,
   rowMatches,
   rowShardPath,
+  unionSorted,
+  type FacetDim,
   type ParsedQuery,
   type SearchMeta,
   type SearchRow,
@@ -35,13 +48,25 @@ export interface SearchResult {
   /** License status as a parent should read it ('valid' past its end date is 'expired'). */
   status: string;
   licenseNo: string;
+  /** Latest annual inspection, null if never inspected. */
+  inspection: { year: number; result: string } | null;
 }
 
+/** Every set field must hold; empty strings and undefined mean "any". */
 export interface SearchFilter {
   category?: string;
+  /** Town/street code. */
   town?: string;
+  /** Effective license status (valid, suspended, cancelled, revoked, expired). */
   status?: string;
+  /** Latest inspection result (pass, pass_with_remarks, fail, absent) or 'none' (never inspected). */
+  result?: string;
 }
+
+const FILTER_DIMS: readonly FacetDim[] = ['category', 'town', 'status', 'result'];
+
+/** Does the filter restrict anything? */
+export const hasFilter = (f: SearchFilter | undefined): f is SearchFilter => !!f && FILTER_DIMS.some((d) => !!f[d]);
 
 export interface SearchOptions {
   limit?: number;
@@ -57,13 +82,21 @@ export interface SearchResponse {
 }
 
 export interface SearchClient {
+  /**
+   * Institutions matching the query (2+ characters) and the filter. An empty query with a filter
+   * lists every institution the filter admits; an empty query without one, or a 1-character
+   * query, finds nothing.
+   */
   search(query: string, options?: SearchOptions): Promise<SearchResponse>;
   /** Loads meta.json ahead of the first query. */
   warm(): Promise<void>;
 }
 
 export interface ClientOptions {
-  /** Beijing date YYYY-MM-DD used to derive 'expired' (default: today in Asia/Shanghai). */
+  /**
+   * Beijing date YYYY-MM-DD used to derive 'expired' (default: today in Asia/Shanghai). A date
+   * before the index's build day counts as the build day (a phone clock running behind).
+   */
   today?: string;
   /** Path of meta.json (default /search/meta.json). */
   metaPath?: string;
@@ -78,11 +111,14 @@ const MAX_VERIFY_SHARDS = 24;
 
 export function createSearchClient(fetchJson: FetchJson, options: ClientOptions = {}): SearchClient {
   const metaPath = options.metaPath ?? '/search/meta.json';
-  const today = Number((options.today ?? beijingToday()).replaceAll('-', ''));
+  const clientToday = Number((options.today ?? beijingToday()).replaceAll('-', ''));
+  let today = clientToday;
   let metaP: Promise<SearchMeta> | null = null;
   let gramFiles = new Map<number, Promise<Record<string, string>>>();
   let rowFiles = new Map<number, Promise<SearchRow[]>>();
   let lists = new Map<string, Uint32Array>();
+  let facetLists = new Map<string, Promise<Uint32Array>>();
+  let endedSinceBuild: Promise<Uint32Array> | null = null;
   const loadedRows = new Map<number, SearchRow[]>();
 
   function reset() {
@@ -90,6 +126,8 @@ export function createSearchClient(fetchJson: FetchJson, options: ClientOptions 
     gramFiles = new Map();
     rowFiles = new Map();
     lists = new Map();
+    facetLists = new Map();
+    endedSinceBuild = null;
     loadedRows.clear();
   }
 
@@ -97,6 +135,8 @@ export function createSearchClient(fetchJson: FetchJson, options: ClientOptions 
     (metaP ??= (fetchJson(metaPath) as Promise<SearchMeta>).then(
       (m) => {
         denseIdx = new Map(m.dense.map((k, i) => [k, i]));
+        facetIdx = new Map(m.facets.map((k, i) => [k, i]));
+        today = Math.max(clientToday, m.builtOn);
         return m;
       },
       (e: unknown) => {
@@ -106,7 +146,54 @@ export function createSearchClient(fetchJson: FetchJson, options: ClientOptions 
     ));
 
   let denseIdx = new Map<string, number>();
+  let facetIdx = new Map<string, number>();
   const isDense = (key: string) => denseIdx.has(key);
+
+  /** Cached fetch of a JSON file; a failed fetch is forgotten so the next query retries it. */
+  function cached<T>(cache: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
+    let p = cache.get(key);
+    if (!p) {
+      p = load();
+      cache.set(key, p);
+      p.catch(() => cache.delete(key));
+    }
+    return p;
+  }
+
+  /** Institutions with one filter value as of the build day (a value nobody has: no file, empty). */
+  function facet(m: SearchMeta, key: string): Promise<Uint32Array> {
+    const i = facetIdx.get(key);
+    if (i === undefined) return Promise.resolve(new Uint32Array(0));
+    return cached(facetLists, key, async () => decodePostings((await fetchJson(facetPath(m, i))) as string));
+  }
+
+  /** Licenses valid on the build day that have ended before today (usually none: a fresh build). */
+  function ended(m: SearchMeta): Promise<Uint32Array> {
+    if (today <= m.builtOn) return Promise.resolve(new Uint32Array(0));
+    const from = Math.floor(m.builtOn / 100);
+    const to = Math.floor(today / 100);
+    const months = m.expiryMonths.filter((mo) => mo >= from && mo <= to);
+    const p = (endedSinceBuild ??= Promise.all(months.map((mo) => fetchJson(expiryPath(m, mo)) as Promise<Record<string, string>>)).then((files) =>
+      unionSorted(files.flatMap((f) => Object.entries(f).filter(([day]) => Number(day) < today).map(([, enc]) => decodePostings(enc)))),
+    ));
+    p.catch(() => {
+      if (endedSinceBuild === p) endedSinceBuild = null;
+    });
+    return p;
+  }
+
+  /** Institutions that pass the filter today, or null when it restricts nothing. */
+  async function filtered(m: SearchMeta, f: SearchFilter | undefined): Promise<Uint32Array | null> {
+    if (!hasFilter(f)) return null;
+    const parts = FILTER_DIMS.filter((d) => f[d]).map(async (d) => {
+      const value = f[d]!;
+      const list = await facet(m, facetKey(d, value));
+      if (d !== 'status' || (value !== 'valid' && value !== 'expired')) return list;
+      const gone = await ended(m);
+      return value === 'valid' ? differenceSorted(list, gone) : unionSorted([list, gone]);
+    });
+    return intersectSorted(await Promise.all(parts));
+  }
 
   async function postings(m: SearchMeta, key: string): Promise<Uint32Array> {
     const hit = lists.get(key);
@@ -151,6 +238,7 @@ export function createSearchClient(fetchJson: FetchJson, options: ClientOptions 
       category: m.categories[row[3]] ?? '',
       status: effectiveStatus(m, row, today),
       licenseNo: row[8],
+      inspection: rowInspection(m, row),
     };
   }
 
@@ -167,18 +255,27 @@ export function createSearchClient(fetchJson: FetchJson, options: ClientOptions 
     return { cands: intersectSorted(found), exact: keys.length === 1 };
   }
 
-  async function run(q: ParsedQuery, limit: number, filter: SearchFilter | undefined): Promise<SearchResponse> {
+  async function run(q: ParsedQuery | null, limit: number, filter: SearchFilter | undefined): Promise<SearchResponse> {
     const m = await meta();
-    const alts = await Promise.all(queryPlan(q, m).map((keys) => alternative(m, keys)));
-    const cands = unionSorted(alts.map((a) => a.cands));
-    const exactByIndex = alts.every((a) => a.exact);
     const per = m.rowsPerShard;
     const shardOf = (ord: number) => Math.floor(ord / per);
     const rowOf = async (ord: number) => (await rowShard(m, shardOf(ord)))[ord % per]!;
+    const [alts, allowed] = await Promise.all([
+      q ? Promise.all(queryPlan(q, m).map((keys) => alternative(m, keys))) : null,
+      filtered(m, filter),
+    ]);
+    if (!q || !alts) {
+      // Filters only: their lists are the exact answer.
+      const all = allowed ?? new Uint32Array(0);
+      const rows = await Promise.all(Array.from(all.subarray(0, limit)).map(rowOf));
+      return { total: all.length, exact: true, results: rows.map((r) => toResult(m, r)) };
+    }
+    let cands = unionSorted(alts.map((a) => a.cands));
+    if (allowed) cands = intersectSorted([cands, allowed]);
+    const exactByIndex = alts.every((a) => a.exact);
 
-    const hasFilter = !!(filter && (filter.category || filter.town || filter.status));
-    if (exactByIndex && !hasFilter) {
-      // One gram per lookup: the posting lists are the exact answer.
+    if (exactByIndex) {
+      // One gram per lookup (and exact filter lists): the posting lists are the exact answer.
       const shown = Array.from(cands.subarray(0, limit));
       const rows = await Promise.all(shown.map(rowOf));
       return { total: cands.length, exact: true, results: rows.map((r) => toResult(m, r)) };
@@ -234,7 +331,8 @@ export function createSearchClient(fetchJson: FetchJson, options: ClientOptions 
     },
     async search(query, opts = {}) {
       const q = parseQuery(query);
-      if (!q) return { total: 0, exact: true, results: [] };
+      // Nothing to look for: a too-short query, or neither a query nor a filter.
+      if (!q && (normalizeText(query) !== '' || !hasFilter(opts.filter))) return { total: 0, exact: true, results: [] };
       const limit = Math.max(1, opts.limit ?? 20);
       try {
         return await run(q, limit, opts.filter);
@@ -249,27 +347,14 @@ export function createSearchClient(fetchJson: FetchJson, options: ClientOptions 
   };
 }
 
+/** The filter checked on a display row (a safety net: the filter lists already applied it). */
 function passes(m: SearchMeta, row: SearchRow, f: SearchFilter | undefined, today: number): boolean {
   if (!f) return true;
   if (f.category && m.categories[row[3]] !== f.category) return false;
   if (f.town && m.towns[row[2]]?.code !== f.town) return false;
   if (f.status && effectiveStatus(m, row, today) !== f.status) return false;
+  if (f.result && (rowInspection(m, row)?.result ?? NO_INSPECTION) !== f.result) return false;
   return true;
-}
-
-function unionSorted(lists: Uint32Array[]): Uint32Array {
-  const nonEmpty = lists.filter((l) => l.length);
-  if (nonEmpty.length <= 1) return nonEmpty[0] ?? new Uint32Array(0);
-  const all = new Uint32Array(nonEmpty.reduce((n, l) => n + l.length, 0));
-  let k = 0;
-  for (const l of nonEmpty) {
-    all.set(l, k);
-    k += l.length;
-  }
-  all.sort();
-  let w = 0;
-  for (let r = 0; r < all.length; r++) if (r === 0 || all[r] !== all[w - 1]) all[w++] = all[r]!;
-  return all.subarray(0, w);
 }
 
 /** Up to n items spread evenly over the list, always the first and the last. */

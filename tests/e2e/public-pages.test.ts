@@ -15,6 +15,7 @@ const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const PAGES = [
   '/',
   '/institutions/',
+  '/institutions/?town=xindian&result=pass',
   '/institutions/demo-0042/',
   '/institutions/town/xindian/1/',
   '/inspections/',
@@ -78,6 +79,57 @@ describe.skipIf(!availability.run)('public pages', () => {
     await expect(page.locator('h1').innerText()).resolves.toBe(name);
     await page.click('text=打印“扫码查验”海报');
     await expect(page.locator('.name').innerText()).resolves.toBe(name);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('narrows the search with filters, alone or with a query, and keeps them in the address', async () => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${product.baseUrl}/institutions/`);
+    const status = page.locator('#institution-search-status');
+    const lines = () => page.locator('.search-results li').allInnerTexts();
+    /** Waits until the list is shown, non-empty and every line passes `ok`; returns the lines. */
+    const settle = async (ok: (line: string) => boolean) => {
+      await expect
+        .poll(async () => {
+          const ls = await lines();
+          return /^找到 \d+ 家机构$/.test(await status.innerText()) && ls.length > 0 && ls.every(ok);
+        })
+        .toBe(true);
+      return lines();
+    };
+    const inXindian = (l: string) => l.includes('辛店街道');
+    const passed = (l: string) => /年度年检：合格$/m.test(l);
+
+    // The no-JS list of towns says how many institutions 辛店街道 has: the filter alone lists them all.
+    const chip = await page.locator('.chips a', { hasText: '辛店街道' }).innerText();
+    const inTown = Number(/\((\d+)\)/.exec(chip)![1]);
+    await page.getByLabel('镇（街道）', { exact: true }).selectOption('xindian');
+    await expect.poll(() => status.innerText()).toBe(`找到 ${inTown} 家机构`);
+    await settle(inXindian);
+    expect(new URL(page.url()).searchParams.get('town')).toBe('xindian');
+
+    await page.getByLabel('最近年检结果').selectOption('pass');
+    await settle((l) => inXindian(l) && passed(l));
+    expect(new URL(page.url()).searchParams.get('result')).toBe('pass');
+
+    // A 2-character fragment of a listed name, with the filters still on.
+    const fragment = [...(await page.locator('.search-results a').first().innerText()).trim()].slice(0, 2).join('');
+    await page.fill('#institution-search-q', fragment);
+    const withQuery = await settle((l) => l.includes(fragment) && inXindian(l) && passed(l));
+    expect(new URL(page.url()).searchParams.get('q')).toBe(fragment);
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'search-filters.png'), fullPage: true });
+
+    // A reload (or a shared link) shows the same list with the same choices.
+    await page.reload();
+    await expect.poll(() => lines()).toEqual(withQuery);
+    await expect(page.locator('#institution-search-q').inputValue()).resolves.toBe(fragment);
+    await expect(page.getByLabel('镇（街道）', { exact: true }).inputValue()).resolves.toBe('xindian');
+    await expect(page.getByLabel('最近年检结果').inputValue()).resolves.toBe('pass');
+    await page.click('text=清除筛选');
+    await expect.poll(() => [...new URL(page.url()).searchParams.keys()]).toEqual(['q']);
     expect(errors).toEqual([]);
     await page.close();
   });
