@@ -1,6 +1,6 @@
 /**
- * HTTP for staff work on complaints. Rules live in queue.ts, case-view.ts, access.ts and the
- * workflow; this file parses input and checks, in this order, the answers a caller can get:
+ * HTTP for staff work on complaints. Rules live in queue.ts, case-view.ts, access.ts,
+ * transitions.ts and the workflow; the answers a caller can get, in the order they are checked:
  *   403 forbidden        the role has no access to complaints (sysadmin), whatever the code
  *   404 not_found        unknown code, or a case outside the caller's reach (indistinguishable)
  *   403 action_forbidden the caller sees the case but their department or role may not do this
@@ -12,44 +12,19 @@
  *   POST /complaints/:code/transitions   { action, expectedVersion, ...fields }
  */
 import { Hono } from 'hono';
-import { applyAction, type Action } from '../complaints/workflow.ts';
-import { ApiError, parseWith, validationError } from '../lib/errors.ts';
-import { mayAct, mayUseComplaints, type Caller } from './access.ts';
+import { parseWith, validationError } from '../lib/errors.ts';
+import { mayUseComplaints, type Caller } from './access.ts';
 import { openAttachment } from './attachments.ts';
-import { actorOf, caseView, findCaseFor, forbiddenRole } from './case-view.ts';
+import { caseView, forbiddenRole } from './case-view.ts';
 import { readBody, sessionOf, type AdminContext, type AdminEnv } from './http.ts';
 import { loadQueue, type QueueScope } from './queue.ts';
-import { QueueQuerySchema, TransitionSchema, type TransitionInput } from './schema.ts';
+import { QueueQuerySchema } from './schema.ts';
+import { runTransition } from './transitions.ts';
 
 const callerOf = (c: AdminContext): Caller => {
   const s = sessionOf(c).staff;
   return { staffId: s.id, role: s.role, dept: s.departmentCode };
 };
-
-function toAction(input: TransitionInput): Action {
-  switch (input.action) {
-    case 'accept':
-      return { type: 'accept', note: input.note };
-    case 'reject':
-      return { type: 'reject', reason: input.reason, note: input.note };
-    case 'note':
-      return { type: 'note', staffNote: input.staffNote, publicNote: input.publicNote };
-    case 'add_cohandler':
-      return { type: 'add_cohandler', department: input.department, note: input.note };
-    case 'assign':
-      return { type: 'assign', staffId: input.staffId, note: input.note };
-    case 'request_extension':
-      return { type: 'request_extension', note: input.note };
-    case 'decide_extension':
-      return { type: 'decide_extension', approve: input.approve, note: input.note };
-    case 'resolve':
-      return { type: 'resolve', outcome: input.outcome, amountRefundedFen: input.amountRefunded, note: input.note };
-    case 'close':
-      return { type: 'close', note: input.note };
-    case 'change_lead':
-      return { type: 'change_lead', department: input.department, reason: input.reason };
-  }
-}
 
 export function complaintsRoutes() {
   const r = new Hono<AdminEnv>();
@@ -87,14 +62,9 @@ export function complaintsRoutes() {
 
   r.post('/:code/transitions', async (c) => {
     const { deps, lang } = c.var;
-    const caller = callerOf(c);
-    const { row, handlers } = await findCaseFor(deps, caller, c.req.param('code'));
-    const parsed = parseWith(TransitionSchema, await readBody(c), lang);
-    if (!parsed.ok) return c.json(validationError(parsed.issues, lang), 422);
-    const input = parsed.data;
-    if (!mayAct(caller, handlers, input.action)) throw new ApiError(403, 'action_forbidden', 'action_forbidden');
-    const result = await applyAction(deps, row.id, toAction(input), actorOf(caller), { expectedVersion: input.expectedVersion, ip: c.var.clientIp });
-    return c.json({ code: row.trackingCode, action: input.action, status: result.status, version: result.version });
+    const result = await runTransition(deps, callerOf(c), c.req.param('code'), () => readBody(c), { ip: c.var.clientIp, lang });
+    if (!result.ok) return c.json(validationError(result.issues, lang), 422);
+    return c.json({ code: result.code, action: result.action, status: result.status, version: result.version });
   });
 
   return r;

@@ -8,7 +8,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { ApiError } from '../lib/errors.ts';
-import { findSession, sameSecret } from '../staff/sessions.ts';
+import { findSession, sameSecret, type ActiveSession } from '../staff/sessions.ts';
 import { sessionCookieName, type AdminContext, type AdminEnv } from './http.ts';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -24,6 +24,14 @@ export function originAllowed(c: AdminContext): boolean {
   if (origin !== undefined) return origin === new URL(c.var.deps.env.PUBLIC_BASE_URL).origin;
   // Browsers that send Fetch Metadata but (for some request types) no Origin still say cross-site.
   return c.req.header('sec-fetch-site') !== 'cross-site';
+}
+
+/**
+ * Whether a submitted CSRF token is the session's own (constant-time). Shared by this guard and
+ * the admin pages' form handlers (site/lib/admin), so both refuse exactly the same requests.
+ */
+export function csrfTokenValid(session: Pick<ActiveSession, 'csrfToken'> | null, submitted: unknown): boolean {
+  return !!session && typeof submitted === 'string' && submitted.length > 0 && sameSecret(submitted, session.csrfToken);
 }
 
 async function submittedCsrfToken(c: AdminContext): Promise<string | null> {
@@ -52,8 +60,7 @@ export function adminGuard(basePath: string): MiddlewareHandler<AdminEnv> {
     const session = c.var.session;
     if (!session) throw new ApiError(401, 'unauthorized', 'unauthorized');
     if (unsafe) {
-      const submitted = await submittedCsrfToken(c);
-      if (!submitted || !sameSecret(submitted, session.csrfToken)) throw csrfRefused();
+      if (!csrfTokenValid(session, await submittedCsrfToken(c))) throw csrfRefused();
     }
     await next();
   };

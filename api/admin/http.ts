@@ -3,7 +3,7 @@
  * session), request bodies as JSON or HTML form, the session cookie, and request metadata.
  */
 import type { Context } from 'hono';
-import { deleteCookie, setCookie } from 'hono/cookie';
+import { generateCookie } from 'hono/cookie';
 import type { AppEnv } from '../app.ts';
 import type { Env } from '../env.ts';
 import { ApiError } from '../lib/errors.ts';
@@ -41,16 +41,25 @@ export const isHttps = (env: Pick<Env, 'PUBLIC_BASE_URL'>) => new URL(env.PUBLIC
 /** `__Host-` (Secure, Path=/, no Domain: cannot be set by a sibling subdomain) when served over https. */
 export const sessionCookieName = (env: Pick<Env, 'PUBLIC_BASE_URL'>) => (isHttps(env) ? '__Host-peixun_admin' : 'peixun_admin');
 
+/** The session cookie's attributes: one definition for the API and the admin pages. */
+const sessionCookieOptions = (env: Pick<Env, 'PUBLIC_BASE_URL'>) => ({ httpOnly: true, sameSite: 'Strict', path: '/', secure: isHttps(env) }) as const;
+
+/**
+ * Set-Cookie value for a new session. No Max-Age: a browser-session cookie, gone when a shared
+ * office computer's browser closes; the server enforces the 30-minute idle and 12-hour absolute
+ * limits either way. The admin pages (site/lib/admin) send exactly this header too.
+ */
+export const sessionCookieHeader = (env: Pick<Env, 'PUBLIC_BASE_URL'>, token: string) => generateCookie(sessionCookieName(env), token, sessionCookieOptions(env));
+
+/** Set-Cookie value that removes the session cookie. */
+export const clearedSessionCookieHeader = (env: Pick<Env, 'PUBLIC_BASE_URL'>) => generateCookie(sessionCookieName(env), '', { ...sessionCookieOptions(env), maxAge: 0 });
+
 export function setSessionCookie(c: AdminContext, token: string) {
-  const env = c.var.deps.env;
-  // No Max-Age: a browser-session cookie, gone when a shared office computer's browser closes;
-  // the server enforces the 30-minute idle and 12-hour absolute limits either way.
-  setCookie(c, sessionCookieName(env), token, { httpOnly: true, sameSite: 'Strict', path: '/', secure: isHttps(env) });
+  c.header('Set-Cookie', sessionCookieHeader(c.var.deps.env, token), { append: true });
 }
 
 export function clearSessionCookie(c: AdminContext) {
-  const env = c.var.deps.env;
-  deleteCookie(c, sessionCookieName(env), { httpOnly: true, sameSite: 'Strict', path: '/', secure: isHttps(env) });
+  c.header('Set-Cookie', clearedSessionCookieHeader(c.var.deps.env), { append: true });
 }
 
 export const requestMeta = (c: AdminContext): RequestMeta => ({ ip: c.var.clientIp, userAgent: c.req.header('user-agent') ?? null });

@@ -30,7 +30,14 @@ const flag = z
 const isoDate = z
   .string({ error: 'date_invalid' })
   .regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'date_invalid' })
-  .refine((s) => new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), { error: 'date_invalid' });
+  .refine(
+    (s) => {
+      // Month 13 or day 40 is an Invalid Date, whose toISOString() throws; Feb 30 rolls over.
+      const d = new Date(`${s}T00:00:00Z`);
+      return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
+    },
+    { error: 'date_invalid' },
+  );
 const departmentCode = z.string({ error: 'choice_invalid' }).regex(/^[a-z][a-z0-9_]{1,31}$/, { error: 'choice_invalid' });
 
 // ---------------------------------------------------------------- the queue
