@@ -6,6 +6,12 @@ export const adminEn: Messages['admin'] = {
   brand: 'Training oversight · Staff desk',
   demoNotice: 'Demo data · 演示数据: the complaints, institutions and staff shown here are fictitious.',
   skip: 'Skip to content',
+  fmt: {
+    colon: ': ',
+    list: ', ',
+    comma: ', ',
+    paren: (x: string) => ` (${x})`,
+  },
   nav: {
     label: 'Staff desk navigation',
     queue: 'Complaint queue',
@@ -200,6 +206,8 @@ export const adminEn: Messages['admin'] = {
     visibleToParent: 'The parent sees this text on the tracking page.',
     internalOnly: 'Staff only; the parent does not see it.',
     choose: 'Choose',
+    groupDepartments: 'Departments',
+    groupTowns: 'Towns and streets',
     forms: {
       accept: { title: 'Accept', note: 'Note for the parent (optional)', submit: 'Accept' },
       reject: { title: 'Do not accept', reason: 'Reason', note: 'Explanation for the parent, and where to go instead', noteHint: 'E.g.: already taken up by market supervision (12315); please ask there. At least 5 characters.', submit: 'Do not accept' },
@@ -246,7 +254,7 @@ export const adminEn: Messages['admin'] = {
     time: 'Time',
     event: 'Step',
     details: 'Details',
-    page: 'Page',
+    bytes: (n: number) => `${n.toLocaleString('en')} bytes`,
   },
   errors: {
     notFoundTitle: 'Complaint not found',

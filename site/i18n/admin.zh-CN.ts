@@ -4,6 +4,13 @@ export const adminZhCN = {
   brand: '校外培训监管 · 工作台',
   demoNotice: '演示数据 · DEMO：当前投诉、机构和人员均为虚构的演示数据。',
   skip: '跳到正文',
+  /** Punctuation that differs between the languages. */
+  fmt: {
+    colon: '：',
+    list: '、',
+    comma: '，',
+    paren: (x: string) => `（${x}）`,
+  },
   nav: {
     label: '工作台导航',
     queue: '投诉队列',
@@ -198,6 +205,8 @@ export const adminZhCN = {
     visibleToParent: '家长在进度查询页可以看到这段文字。',
     internalOnly: '仅工作人员可见，家长看不到。',
     choose: '请选择',
+    groupDepartments: '部门',
+    groupTowns: '镇（街道）',
     forms: {
       accept: { title: '受理', note: '给家长的说明（可选）', submit: '受理' },
       reject: { title: '不予受理', reason: '不予受理原因', note: '告知家长的理由，以及可以到哪里反映', noteHint: '例如：已由市场监管部门12315受理，请向其查询。至少5个字。', submit: '不予受理' },
@@ -244,7 +253,7 @@ export const adminZhCN = {
     time: '时间',
     event: '事项',
     details: '内容',
-    page: '第',
+    bytes: (n: number) => `${n.toLocaleString('zh-CN')} 字节`,
   },
   errors: {
     notFoundTitle: '未找到该投诉',
