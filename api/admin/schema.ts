@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { COMPLAINT_REASONS, COMPLAINT_STATUSES, OUTCOMES } from '../../db/schema.ts';
+import { yuanAsFen } from '../complaints/schema.ts';
 
 // C0/C1 control characters other than tab and newlines, and Unicode bidi overrides.
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/;
@@ -64,18 +65,8 @@ export type QueueQuery = z.output<typeof QueueQuerySchema>;
 
 // ---------------------------------------------------------------- transitions
 
-/** Yuan with at most two decimals, zero allowed (no refund) → integer fen. */
-const refundYuan = z
-  .union([z.number(), z.string()], { error: 'amount_invalid' })
-  .transform((v, ctx) => {
-    const s = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : v.trim();
-    if (!/^\d{1,7}(\.\d{1,2})?$/.test(s)) {
-      ctx.addIssue({ code: 'custom', message: 'amount_invalid' });
-      return z.NEVER;
-    }
-    const [whole, frac = ''] = s.split('.');
-    return Number(whole) * 100 + Number(frac.padEnd(2, '0'));
-  });
+/** Refunded amount: yuan with at most two decimals, zero allowed (no refund) → integer fen. */
+const refundYuan = yuanAsFen;
 
 const base = {
   /** The version the clerk's page showed; a newer one means someone else changed the case. */

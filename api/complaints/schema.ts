@@ -27,8 +27,8 @@ const text = (min: number, max: number, lengthKey: 'text_short' | 'description_l
         .refine((s) => !CONTROL.test(s), { error: 'text_control' }),
     );
 
-/** Yuan with at most two decimals, as number or numeric string → integer fen. */
-const yuan = z
+/** Yuan with at most two decimals, as number or numeric string → integer fen (0 allowed). */
+export const yuanAsFen = z
   .union([z.number(), z.string()], { error: 'amount_invalid' })
   .transform((v, ctx) => {
     const s = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : v.trim();
@@ -38,8 +38,10 @@ const yuan = z
     }
     const [whole, frac = ''] = s.split('.');
     return Number(whole) * 100 + Number(frac.padEnd(2, '0'));
-  })
-  .refine((fen) => fen > 0 && fen <= 100_000_000, { error: 'amount_range' });
+  });
+
+/** An amount a parent paid or asks back: above 0, at most 1,000,000 yuan. */
+const yuan = yuanAsFen.refine((fen) => fen > 0 && fen <= 100_000_000, { error: 'amount_range' });
 
 const count = z
   .union([z.number(), z.string()], { error: 'classes_invalid' })
