@@ -12,6 +12,7 @@ import { msg, type Lang } from '../../api/lib/messages.ts';
 import { ComplaintInputSchema } from '../../api/complaints/schema.ts';
 import { submitComplaint } from '../../api/complaints/intake.ts';
 import { checkEvidence, prepareEvidence, EVIDENCE_FIELD, type UploadedFile } from '../../api/complaints/evidence.ts';
+import { INTAKE_BODY_LIMITS, readBody, TooLarge } from '../../api/complaints/intake-request.ts';
 import { lookupInstitutions, type PickerItem } from '../../api/institutions/lookup.ts';
 import { loadSettings } from '../../api/settings/service.ts';
 import type { Settings } from '../../api/settings/defaults.ts';
@@ -89,9 +90,11 @@ export async function handleComplaintForm(deps: Deps, request: Request, url: URL
 
   let form: FormData;
   try {
-    form = await request.formData();
-  } catch {
-    state.errors.push({ path: '(body)', message: msg('unsupported_media', lang) });
+    // Read under the same limit as the API (5 × 10 MB + fields), stopping early on a larger body.
+    const bytes = await readBody(request, INTAKE_BODY_LIMITS.multipart);
+    form = await new Response(bytes, { headers: { 'content-type': request.headers.get('content-type') ?? '' } }).formData();
+  } catch (err) {
+    state.errors.push({ path: EVIDENCE_FIELD, message: msg(err instanceof TooLarge ? 'payload_too_large_files' : 'unsupported_media', lang) });
     return state;
   }
   const files: UploadedFile[] = [];
