@@ -7,6 +7,7 @@ import { createDeps } from './bootstrap.ts';
 import { seedDemo, isDatabaseEmpty } from './demo/seed.ts';
 import { loadEnv } from './env.ts';
 import { buildSite, siteIsStale } from './publish/build.ts';
+import { currentBuildDir } from './publish/site-dirs.ts';
 import { startServer } from './server.ts';
 import { startOutboxWorker } from './notify/outbox-worker.ts';
 import { startRetentionJob } from './retention/purge.ts';
@@ -31,7 +32,8 @@ if (await siteIsStale(deps.db, env)) {
   const r = await buildSite(deps.db, env, log);
   if (!r.ok) {
     log.error({ output: r.log.slice(-4000) }, 'site build failed');
-    if (!(await import('./publish/site-dirs.ts')).currentBuildDir(env.SITE_DIR)) process.exitCode = 1;
+    // Keep serving an older build if there is one; with none, say so in the exit code.
+    if (!currentBuildDir(env.SITE_DIR)) process.exitCode = 1;
   }
 }
 
