@@ -11,7 +11,7 @@ import { createSeededDeps, type TestDeps } from '../helpers/test-deps.ts';
 let deps: TestDeps;
 const url = new URL('http://localhost/complaints/new/');
 
-function formPost(fields: Record<string, string>, files: { name: string; bytes: Uint8Array; type?: string }[] = []): Request {
+function formPost(fields: Record<string, string>, files: { name: string; bytes: Uint8Array<ArrayBuffer>; type?: string }[] = []): Request {
   const form = new FormData();
   for (const [k, v] of Object.entries(fields)) form.append(k, v);
   for (const f of files) form.append('evidence', new Blob([f.bytes], { type: f.type ?? 'application/octet-stream' }), f.name);
