@@ -6,6 +6,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { errorBody } from '../lib/errors.ts';
 import { msg } from '../lib/messages.ts';
+import { clustersRoutes } from './clusters-routes.ts';
 import { complaintsRoutes } from './complaints-routes.ts';
 import { adminGuard } from './guard.ts';
 import type { AdminEnv } from './http.ts';
@@ -31,5 +32,6 @@ export function adminRoutes(basePath = '/api/admin') {
   r.use('*', adminGuard(basePath));
   r.route('/', sessionRoutes());
   r.route('/complaints', complaintsRoutes());
+  r.route('/clusters', clustersRoutes());
   return r;
 }
