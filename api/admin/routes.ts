@@ -11,6 +11,7 @@ import { complaintsRoutes } from './complaints-routes.ts';
 import { adminGuard } from './guard.ts';
 import type { AdminEnv } from './http.ts';
 import { sessionRoutes } from './session-routes.ts';
+import { systemRoutes } from './system-routes.ts';
 
 /** Admin inputs are small forms; nothing here accepts files. */
 export const ADMIN_BODY_LIMIT = 64 * 1024;
@@ -32,6 +33,7 @@ export function adminRoutes(basePath = '/api/admin') {
   r.use('*', adminGuard(basePath));
   r.route('/', sessionRoutes());
   r.route('/complaints', complaintsRoutes());
+  r.route('/', systemRoutes());
   r.route('/clusters', clustersRoutes());
   return r;
 }
