@@ -6,7 +6,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { errorBody } from '../lib/errors.ts';
 import { msg } from '../lib/messages.ts';
-import { clustersRoutes } from './clusters-routes.ts';
+import { clustersRoutes, escalationsRoutes } from './clusters-routes.ts';
 import { complaintsRoutes } from './complaints-routes.ts';
 import { adminGuard } from './guard.ts';
 import type { AdminEnv } from './http.ts';
@@ -35,5 +35,6 @@ export function adminRoutes(basePath = '/api/admin') {
   r.route('/complaints', complaintsRoutes());
   r.route('/', systemRoutes());
   r.route('/clusters', clustersRoutes());
+  r.route('/escalations', escalationsRoutes());
   return r;
 }
