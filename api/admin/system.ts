@@ -3,7 +3,7 @@
  * log viewer), shared by the admin API (system-routes.ts) and the admin pages. Every change is one
  * write transaction with its audit row; audit details hold ids, keys and dates only.
  */
-import { and, asc, desc, eq, gte, like, lt, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, like, lt, sql, type SQL } from 'drizzle-orm';
 import data from 'chinese-days/dist/chinese-days.json' with { type: 'json' };
 import { z } from 'zod';
 import type { Db } from '../../db/client.ts';
@@ -56,10 +56,12 @@ export async function saveSettings(db: Db, input: SettingsInput, actor: AdminAct
     for (const k of SETTING_KEYS) {
       if (input[k] === undefined || current[k] === next[k]) continue;
       changes[k] = { from: current[k], to: next[k] };
+      // A JSON null ("no cap") is stored as the text 'null', not SQL NULL (the column is NOT NULL).
+      const value = next[k] === null ? sql`'null'` : next[k];
       await tx
         .insert(settingsTable)
-        .values({ key: k, value: next[k], updatedAt: now, updatedBy: actor.staffId })
-        .onConflictDoUpdate({ target: settingsTable.key, set: { value: next[k], updatedAt: now, updatedBy: actor.staffId } });
+        .values({ key: k, value, updatedAt: now, updatedBy: actor.staffId })
+        .onConflictDoUpdate({ target: settingsTable.key, set: { value, updatedAt: now, updatedBy: actor.staffId } });
     }
     if (Object.keys(changes).length) await appendAudit(tx, audit(actor, now, 'settings.update', 'settings', null, { changes }));
     return next;

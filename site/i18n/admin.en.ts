@@ -1,5 +1,6 @@
 /** Strings of the staff admin pages, English. Part of en.ts (`admin`); zh-CN in admin.zh-CN.ts. */
 import type { Messages } from './index.ts';
+import { adminSystemEn } from './admin-system.en.ts';
 
 export const adminEn: Messages['admin'] = {
   title: 'Staff desk',
@@ -292,6 +293,7 @@ export const adminEn: Messages['admin'] = {
     overdue: 'Days overdue',
     days: (n: number) => (n === 1 ? '1 day' : `${n} days`),
   },
+  system: adminSystemEn,
   errors: {
     notFoundTitle: 'Complaint not found',
     notFound: 'There is no complaint with this tracking code, or your department does not handle it.',

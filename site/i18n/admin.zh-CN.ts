@@ -1,4 +1,6 @@
 /** Strings of the staff admin pages (工作台), zh-CN. Part of zh-CN.ts (`admin`); en in admin.en.ts. */
+import { adminSystemZhCN } from './admin-system.zh-CN.ts';
+
 export const adminZhCN = {
   title: '工作台',
   brand: '校外培训监管 · 工作台',
@@ -291,6 +293,7 @@ export const adminZhCN = {
     overdue: '逾期天数',
     days: (n: number) => `${n}天`,
   },
+  system: adminSystemZhCN,
   errors: {
     notFoundTitle: '未找到该投诉',
     notFound: '没有这个跟踪码的投诉，或该投诉不由您所在部门办理。',

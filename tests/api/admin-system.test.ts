@@ -114,6 +114,13 @@ describe('settings', () => {
     await put(as.sysadmin, '/api/admin/settings', { acceptWorkingDays: 2 });
     expect((await lastAudit()).id).toBe(before);
   });
+  it('stores "no cap" (null) for the prepaid yuan limit', async () => {
+    expect((await put(as.sysadmin, '/api/admin/settings', { prepaidMaxYuan: null })).status).toBe(200);
+    const body = (await (await as.sysadmin.get('/api/admin/settings')).json()) as { settings: { prepaidMaxYuan: number | null } };
+    expect(body.settings.prepaidMaxYuan).toBeNull();
+    expect((await lastAudit()).detail).toEqual({ changes: { prepaidMaxYuan: { from: 5000, to: null } } });
+    await put(as.sysadmin, '/api/admin/settings', { prepaidMaxYuan: 5000 });
+  });
 });
 
 describe('holiday schedule for a year the package does not know', () => {
