@@ -14,7 +14,7 @@
  * answered exactly like an unknown tracking code (404), so codes cannot be probed.
  */
 import type { StaffRole } from '../../db/schema.ts';
-import type { Action } from '../complaints/workflow.ts';
+import type { Action, MODERATION_ACTIONS } from '../complaints/workflow.ts';
 
 export interface Caller {
   staffId: number;
@@ -77,4 +77,28 @@ export function mayAct(caller: Caller, c: CaseHandlers, action: StaffActionType)
   }
   if (relation === 'co') return action === 'note';
   return false;
+}
+
+export type ModerationActionType = (typeof MODERATION_ACTIONS)[number];
+const MODERATION_SET = new Set<string>(['mark_spam', 'mark_duplicate', 'ban_mobile', 'redact'] satisfies ModerationActionType[]);
+export const isModeration = (action: string): action is ModerationActionType => MODERATION_SET.has(action);
+
+/**
+ * Moderation: spam and redaction by a handling department (lead or co-handler) or the
+ * coordination office; duplicate (a kind of 不予受理) by the lead department or the office; the
+ * ban list by the office or a handling department's head.
+ */
+export function mayModerate(caller: Caller, c: CaseHandlers, action: ModerationActionType): boolean {
+  if (!maySeeCase(caller, c)) return false;
+  const relation = relationOf(caller, c);
+  if (caller.role === 'coordinator') return true;
+  switch (action) {
+    case 'mark_spam':
+    case 'redact':
+      return relation !== 'none';
+    case 'mark_duplicate':
+      return relation === 'lead';
+    case 'ban_mobile':
+      return relation !== 'none' && caller.role === 'dept_head';
+  }
 }

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { COMPLAINT_REASONS, COMPLAINT_STATUSES, OUTCOMES } from '../../db/schema.ts';
-import { yuanAsFen } from '../complaints/schema.ts';
+import { TRACKING_CODE_PATTERN, yuanAsFen } from '../complaints/schema.ts';
 
 // C0/C1 control characters other than tab and newlines, and Unicode bidi overrides.
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/;
@@ -93,6 +93,19 @@ export const TransitionSchema = z.discriminatedUnion(
     z.strictObject({ ...base, action: z.literal('resolve'), outcome: choice(OUTCOMES), amountRefunded: refundYuan, note: text(5, 1000, 'reason_required') }),
     z.strictObject({ ...base, action: z.literal('close'), note: optionalText(500) }),
     z.strictObject({ ...base, action: z.literal('change_lead'), department: departmentCode, reason: text(5, 500, 'reason_required') }),
+    // Moderation
+    z.strictObject({ ...base, action: z.literal('mark_spam'), note: optionalText(500) }),
+    z.strictObject({
+      ...base,
+      action: z.literal('mark_duplicate'),
+      originalCode: z
+        .string({ error: 'duplicate_original_invalid' })
+        .transform((s) => s.trim().toUpperCase())
+        .pipe(z.string().regex(TRACKING_CODE_PATTERN, { error: 'duplicate_original_invalid' })),
+      note: optionalText(500),
+    }),
+    z.strictObject({ ...base, action: z.literal('ban_mobile'), reason: text(5, 500, 'reason_required') }),
+    z.strictObject({ ...base, action: z.literal('redact'), text: text(5, 2000) }),
   ],
   { error: 'choice_invalid' },
 );

@@ -10,8 +10,8 @@
 import { applyAction, type Action } from '../complaints/workflow.ts';
 import type { Deps } from '../deps.ts';
 import { ApiError, parseWith, type ErrorIssue } from '../lib/errors.ts';
-import type { Lang } from '../lib/messages.ts';
-import { mayAct, type Caller } from './access.ts';
+import { msg, type Lang } from '../lib/messages.ts';
+import { isModeration, mayAct, mayModerate, type Caller } from './access.ts';
 import { actorOf, findCaseFor } from './case-view.ts';
 import { TransitionSchema, type TransitionInput } from './schema.ts';
 
@@ -37,6 +37,14 @@ export function toAction(input: TransitionInput): Action {
       return { type: 'close', note: input.note };
     case 'change_lead':
       return { type: 'change_lead', department: input.department, reason: input.reason };
+    case 'mark_spam':
+      return { type: 'mark_spam', note: input.note };
+    case 'mark_duplicate':
+      return { type: 'mark_duplicate', originalCode: input.originalCode, note: input.note };
+    case 'ban_mobile':
+      return { type: 'ban_mobile', reason: input.reason };
+    case 'redact':
+      return { type: 'redact', text: input.text };
   }
 }
 
@@ -60,7 +68,16 @@ export async function runTransition(
   const parsed = parseWith(TransitionSchema, await readBody(), meta.lang);
   if (!parsed.ok) return { ok: false, issues: parsed.issues };
   const input = parsed.data;
-  if (!mayAct(caller, handlers, input.action)) throw new ApiError(403, 'action_forbidden', 'action_forbidden');
+  const permitted = isModeration(input.action) ? mayModerate(caller, handlers, input.action) : mayAct(caller, handlers, input.action);
+  if (!permitted) throw new ApiError(403, 'action_forbidden', 'action_forbidden');
+  if (input.action === 'mark_duplicate') {
+    // The original must be a case the caller can see: an unknown code and one out of reach answer alike.
+    const original = await findCaseFor(deps, caller, input.originalCode).catch((e: unknown) => {
+      if (e instanceof ApiError && e.status === 404) return null;
+      throw e;
+    });
+    if (!original) return { ok: false, issues: [{ path: 'originalCode', message: msg('duplicate_original_invalid', meta.lang) }] };
+  }
   const result = await applyAction(deps, row.id, toAction(input), actorOf(caller), { expectedVersion: input.expectedVersion, ip: meta.ip });
   return { ok: true, code: row.trackingCode, action: input.action, status: result.status, version: result.version };
 }

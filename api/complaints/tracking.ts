@@ -10,6 +10,7 @@ import type { Deps } from '../deps.ts';
 import { ApiError } from '../lib/errors.ts';
 import { consumeRateLimit } from '../security/rate-limit.ts';
 import { loadSettings } from '../settings/service.ts';
+import { STAFF_ONLY_EVENTS } from './workflow.ts';
 
 export const TRACK_LIMIT = { limit: 30, windowMs: 10 * 60_000 };
 
@@ -68,7 +69,8 @@ export async function trackComplaint(deps: Deps, code: string, last4: string, ip
     rating: c.rating,
     canRate,
     reopenWindowDays: settings.reopenWindowDays,
-    timeline: events.map((e) => ({
+    // Staff-only moderation steps (ban list, redaction) are not part of the parent's timeline.
+    timeline: events.filter((e) => !STAFF_ONLY_EVENTS.has(e.kind)).map((e) => ({
       at: e.at.toISOString(),
       kind: e.kind,
       toStatus: e.toStatus,

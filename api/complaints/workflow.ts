@@ -38,7 +38,24 @@ export type Action =
   | { type: 'close'; note?: string }
   | { type: 'add_cohandler'; department: string; note?: string }
   | { type: 'assign'; staffId: number; note?: string }
-  | { type: 'change_lead'; department: string; reason: string };
+  | { type: 'change_lead'; department: string; reason: string }
+  // Moderation (see MODERATION_ACTIONS)
+  | { type: 'mark_spam'; note?: string }
+  | { type: 'mark_duplicate'; originalCode: string; note?: string }
+  | { type: 'ban_mobile'; reason: string }
+  | { type: 'redact'; text: string };
+
+/**
+ * Moderation, outside the state table above: mark spam (closes an open case; the parent's tracking
+ * then answers as for an unknown code), mark duplicate (rejects a submitted case with reason
+ * 'duplicate', pointing to the original), ban the case's mobile number, and write the redacted
+ * narrative (the only text ever published, and only with the parent's consent). Each writes an
+ * event and an audit row like every other action.
+ */
+export const MODERATION_ACTIONS = ['mark_spam', 'mark_duplicate', 'ban_mobile', 'redact'] as const satisfies readonly Action['type'][];
+const OPEN_STATES: readonly ComplaintStatus[] = ['submitted', 'accepted', 'in_progress'];
+/** Event kinds the parent's tracking page does not show. */
+export const STAFF_ONLY_EVENTS: ReadonlySet<string> = new Set(['ban_mobile', 'redact']);
 
 /** Which actions each state allows — the UI shows exactly these buttons. */
 export const ALLOWED: Record<ComplaintStatus, Action['type'][]> = {
@@ -60,7 +77,20 @@ type Settings = Awaited<ReturnType<typeof loadSettings>>;
  * and its preconditions hold. applyAction refuses whatever this refuses, and the staff case view
  * offers exactly what it allows (department rules come on top, from api/admin/access.ts).
  */
-export function actionAvailable(c: Pick<ComplaintRow, 'status' | 'extensionStatus' | 'resolveBy' | 'resolvedAt'>, type: Action['type'], actor: Actor, now: Date, settings: Pick<Settings, 'reopenWindowDays'>): boolean {
+export function actionAvailable(
+  c: Pick<ComplaintRow, 'status' | 'extensionStatus' | 'resolveBy' | 'resolvedAt'> & Partial<Pick<ComplaintRow, 'isSpam' | 'mobileHash' | 'description'>>,
+  type: Action['type'],
+  actor: Actor,
+  now: Date,
+  settings: Pick<Settings, 'reopenWindowDays'>,
+): boolean {
+  if ((MODERATION_ACTIONS as readonly string[]).includes(type)) {
+    if (actor.kind !== 'staff' || c.isSpam) return false;
+    if (type === 'mark_spam') return OPEN_STATES.includes(c.status);
+    if (type === 'mark_duplicate') return c.status === 'submitted';
+    if (type === 'ban_mobile') return !!c.mobileHash && (actor.role === 'coordinator' || actor.role === 'dept_head');
+    return !!c.description; // redact: there is a narrative (not purged)
+  }
   if (!ALLOWED[c.status].includes(type)) return false;
   if ((type === 'rate') !== (actor.kind === 'public')) return false;
   const role = actor.kind === 'staff' ? actor.role : null;
@@ -216,6 +246,48 @@ export async function applyAction(deps: Deps, complaintId: number, action: Actio
         data.to = action.department;
         Object.assign(auditDetail, { leadFrom: c.leadDept, leadTo: action.department });
         staffNote = action.reason;
+        break;
+      }
+      case 'mark_spam':
+        Object.assign(patch, { isSpam: true, closedAt: now });
+        if (OPEN_STATES.includes(c.status)) to = 'closed';
+        staffNote = action.note ?? null;
+        data.spam = true;
+        break;
+      case 'mark_duplicate': {
+        const [orig] = await tx
+          .select({ id: t.complaints.id, code: t.complaints.trackingCode, isSpam: t.complaints.isSpam, mobileHash: t.complaints.mobileHash })
+          .from(t.complaints)
+          .where(eq(t.complaints.trackingCode, action.originalCode));
+        if (!orig || orig.id === complaintId || orig.isSpam) throw new ApiError(422, 'validation_failed', 'validation_failed', [{ path: 'originalCode', key: 'duplicate_original_invalid' }]);
+        to = 'rejected';
+        Object.assign(patch, { rejectReason: 'duplicate', duplicateOf: orig.id, closedAt: now });
+        // The original's code is shown to the parent only when it is their own complaint (same mobile).
+        const own = !!c.mobileHash && c.mobileHash === orig.mobileHash;
+        publicNote = own ? `与您此前提交的投诉（跟踪码 ${orig.code}）重复，已合并办理，请通过原跟踪码查询进度。` : '与已受理的同一事项投诉重复，已合并办理。';
+        staffNote = action.note ?? null;
+        Object.assign(data, { reason: 'duplicate', duplicateOf: orig.code });
+        auditDetail.duplicateOf = orig.id;
+        break;
+      }
+      case 'ban_mobile':
+        if (!c.mobileHash) throw conflict();
+        await tx
+          .insert(t.bannedMobiles)
+          .values({ mobileHash: c.mobileHash, reason: action.reason, addedBy: actor.kind === 'staff' ? actor.staffId : null, addedAt: now })
+          .onConflictDoUpdate({ target: t.bannedMobiles.mobileHash, set: { reason: action.reason, addedBy: actor.kind === 'staff' ? actor.staffId : null, addedAt: now } });
+        staffNote = action.reason;
+        data.banned = true;
+        break;
+      case 'redact': {
+        // The redacted text may not carry the parent's name or mobile number.
+        const pii = [c.parentNameEnc, c.mobileEnc].filter((x): x is string => !!x).map((x) => deps.pii.decrypt(x));
+        if (pii.some((v) => v.length >= 2 && action.text.includes(v)) || /1[3-9]\d{9}/.test(action.text)) {
+          throw new ApiError(422, 'validation_failed', 'validation_failed', [{ path: 'text', key: 'redaction_has_pii' }]);
+        }
+        patch.descriptionRedacted = action.text;
+        data.publishable = c.consentPublication;
+        auditDetail.publishable = c.consentPublication;
         break;
       }
     }

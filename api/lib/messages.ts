@@ -78,6 +78,8 @@ export const MESSAGES = {
   assignee_invalid: { 'zh-CN': '请选择牵头部门中在岗的工作人员', en: 'Choose an active staff member of the lead department' },
   lead_same: { 'zh-CN': '该部门已经是牵头部门', en: 'This department already leads the case' },
   lead_no_staff: { 'zh-CN': '该部门还没有在岗的工作人员，不能牵头办理', en: 'This department has no active case workers and cannot lead' },
+  duplicate_original_invalid: { 'zh-CN': '请填写原投诉的跟踪码（须为您能查看的另一件投诉）。', en: 'Enter the tracking code of the original complaint (another case you can see).' },
+  redaction_has_pii: { 'zh-CN': '脱敏后的内容仍含家长姓名或手机号码，请删除。', en: "The redacted text still contains the parent's name or a mobile number; remove it." },
   reason_required: { 'zh-CN': '请写明理由（至少5个字）', en: 'Give a reason (at least 5 characters)' },
 } as const satisfies Record<string, Record<Lang, string>>;
 

@@ -269,6 +269,7 @@ export const en: Messages = {
     add_cohandler: 'Co-handling department added',
     change_lead: 'Lead department changed',
     assign: 'Handler assigned',
+    mark_duplicate: 'Duplicate, merged into the original',
   } as Record<string, string>,
   track: {
     title: 'Track a complaint',

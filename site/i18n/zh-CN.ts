@@ -268,6 +268,7 @@ export const zhCN = {
     add_cohandler: '增加协办部门',
     change_lead: '转办',
     assign: '分派承办人',
+    mark_duplicate: '重复投诉，已合并办理',
   } as Record<string, string>,
   track: {
     title: '投诉进度查询',
