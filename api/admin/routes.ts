@@ -11,6 +11,7 @@ import { complaintsRoutes } from './complaints-routes.ts';
 import { adminGuard } from './guard.ts';
 import type { AdminEnv } from './http.ts';
 import { sessionRoutes } from './session-routes.ts';
+import { staffRoutes } from './staff-accounts.ts';
 import { systemRoutes } from './system-routes.ts';
 
 /** Admin inputs are small forms; nothing here accepts files. */
@@ -34,6 +35,7 @@ export function adminRoutes(basePath = '/api/admin') {
   r.route('/', sessionRoutes());
   r.route('/complaints', complaintsRoutes());
   r.route('/', systemRoutes());
+  r.route('/staff', staffRoutes());
   r.route('/clusters', clustersRoutes());
   r.route('/escalations', escalationsRoutes());
   return r;

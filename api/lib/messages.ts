@@ -40,6 +40,8 @@ export const MESSAGES = {
   holiday_date_outside_year: { 'zh-CN': '日期不在所填年份内', en: 'The date is not in this year' },
   holiday_date_duplicate: { 'zh-CN': '同一日期只能填写一次', en: 'This date is listed twice' },
   email_invalid: { 'zh-CN': '请输入正确的电子邮箱地址，或留空', en: 'Enter a valid e-mail address, or leave it empty' },
+  username_taken: { 'zh-CN': '该用户名已被使用。', en: 'This username is already taken.' },
+  cannot_deactivate_self: { 'zh-CN': '不能停用自己的账号。', en: 'You cannot deactivate your own account.' },
   date_too_old: { 'zh-CN': '缴费日期不能早于2015年', en: 'The payment date cannot be before 2015' },
   amount_invalid: { 'zh-CN': '请输入金额（元），最多两位小数', en: 'Enter an amount in yuan with at most 2 decimals' },
   amount_range: { 'zh-CN': '金额应大于0且不超过100万元', en: 'The amount must be above 0 and at most 1,000,000 yuan' },

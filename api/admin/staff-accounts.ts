@@ -1,0 +1,148 @@
+/**
+ * Staff accounts, managed by the system administrator (DOMAIN.md "System administration"):
+ *   GET  /staff                     the accounts (no hashes, no secrets)
+ *   POST /staff                     { username, displayName, departmentCode, role } → a temporary
+ *                                   password shown once; no TOTP secret, so the first sign-in
+ *                                   forces TOTP enrolment (auth-service.ts)
+ *   POST /staff/:id/deactivate      the account can no longer sign in; its sessions end
+ *   POST /staff/:id/reset-totp      the next sign-in enrols a new authenticator; sessions end
+ * Every change is one write transaction with its audit row (ids only, never the password).
+ */
+import { randomInt } from 'node:crypto';
+import { and, asc, eq, isNull } from 'drizzle-orm';
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { Db, Tx } from '../../db/client.ts';
+import * as t from '../../db/schema.ts';
+import { appendAudit } from '../audit/log.ts';
+import { ApiError, parseWith, validationError } from '../lib/errors.ts';
+import { hashPassword } from '../staff/passwords.ts';
+import { readBody, sessionOf, type AdminContext, type AdminEnv } from './http.ts';
+import type { AdminActor } from './system.ts';
+
+export const NewStaffSchema = z
+  .object({
+    username: z
+      .string()
+      .trim()
+      .regex(/^[a-z0-9][a-z0-9._-]{2,63}$/),
+    displayName: z.string().trim().min(1).max(40),
+    departmentCode: z.string().trim().min(1).max(40),
+    role: z.enum(t.STAFF_ROLES),
+  })
+  .strict();
+export type NewStaffInput = z.infer<typeof NewStaffSchema>;
+
+/** 16 characters without look-alikes (0/O, 1/l/I), read out or typed from a printout. */
+export function temporaryPassword(): string {
+  const alphabet = 'abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+  let s = '';
+  for (let i = 0; i < 16; i++) s += alphabet[randomInt(alphabet.length)];
+  return s;
+}
+
+export async function listStaff(db: Db) {
+  const rows = await db.read
+    .select({
+      id: t.staff.id,
+      username: t.staff.username,
+      displayName: t.staff.displayName,
+      departmentCode: t.staff.departmentCode,
+      role: t.staff.role,
+      active: t.staff.active,
+      totpEnrolledAt: t.staff.totpEnrolledAt,
+      lockedUntil: t.staff.lockedUntil,
+      createdAt: t.staff.createdAt,
+    })
+    .from(t.staff)
+    .orderBy(asc(t.staff.departmentCode), asc(t.staff.username));
+  return rows.map((r) => ({ ...r, totpEnrolled: r.totpEnrolledAt !== null }));
+}
+
+const revokeSessions = (tx: Tx, staffId: number, now: Date) =>
+  tx.update(t.sessions).set({ revokedAt: now }).where(and(eq(t.sessions.staffId, staffId), isNull(t.sessions.revokedAt)));
+
+const staffAudit = (actor: AdminActor, at: Date, action: string, staffId: number, detail: Record<string, unknown> = {}) => ({
+  at,
+  actorKind: 'staff' as const,
+  actorStaffId: actor.staffId,
+  actorRole: actor.role,
+  action,
+  objectType: 'staff',
+  objectId: String(staffId),
+  ip: actor.ip,
+  detail,
+});
+
+export async function createStaff(db: Db, input: NewStaffInput, actor: AdminActor, now: Date): Promise<{ id: number; username: string; temporaryPassword: string }> {
+  const password = temporaryPassword();
+  const passwordHash = await hashPassword(password);
+  return db.write(async (tx) => {
+    const [dept] = await tx.select({ code: t.departments.code }).from(t.departments).where(eq(t.departments.code, input.departmentCode));
+    if (!dept) throw new ApiError(422, 'validation_failed', 'validation_failed', [{ path: 'departmentCode', key: 'unknown_field' }]);
+    const [taken] = await tx.select({ id: t.staff.id }).from(t.staff).where(eq(t.staff.username, input.username));
+    if (taken) throw new ApiError(409, 'username_taken', 'username_taken');
+    const [row] = await tx
+      .insert(t.staff)
+      .values({ username: input.username, displayName: input.displayName, departmentCode: input.departmentCode, role: input.role, passwordHash, totpSecretEnc: null, createdAt: now })
+      .returning({ id: t.staff.id });
+    await appendAudit(tx, staffAudit(actor, now, 'staff.created', row!.id, { role: input.role, departmentCode: input.departmentCode }));
+    return { id: row!.id, username: input.username, temporaryPassword: password };
+  });
+}
+
+async function changeStaff(db: Db, id: number, actor: AdminActor, now: Date, kind: 'deactivate' | 'reset_totp'): Promise<void> {
+  if (kind === 'deactivate' && id === actor.staffId) throw new ApiError(409, 'cannot_deactivate_self', 'cannot_deactivate_self');
+  await db.write(async (tx) => {
+    const [s] = await tx.select({ id: t.staff.id, active: t.staff.active }).from(t.staff).where(eq(t.staff.id, id));
+    if (!s) throw new ApiError(404, 'not_found', 'not_found');
+    if (kind === 'deactivate') {
+      await tx.update(t.staff).set({ active: false }).where(eq(t.staff.id, id));
+    } else {
+      await tx.update(t.staff).set({ totpSecretEnc: null, totpEnrolledAt: null, lastTotpStep: null }).where(eq(t.staff.id, id));
+      await tx.delete(t.totpEnrolments).where(eq(t.totpEnrolments.staffId, id));
+    }
+    await revokeSessions(tx, id, now);
+    await appendAudit(tx, staffAudit(actor, now, kind === 'deactivate' ? 'staff.deactivated' : 'staff.totp_reset', id));
+  });
+}
+
+export const deactivateStaff = (db: Db, id: number, actor: AdminActor, now: Date) => changeStaff(db, id, actor, now, 'deactivate');
+export const resetStaffTotp = (db: Db, id: number, actor: AdminActor, now: Date) => changeStaff(db, id, actor, now, 'reset_totp');
+
+function sysadminOnly(c: AdminContext): AdminActor {
+  const s = sessionOf(c).staff;
+  if (s.role !== 'sysadmin') throw new ApiError(403, 'forbidden', 'forbidden');
+  return { staffId: s.id, role: s.role, ip: c.var.clientIp };
+}
+
+const idParam = (raw: string) => {
+  if (!/^\d{1,9}$/.test(raw)) throw new ApiError(404, 'not_found', 'not_found');
+  return Number(raw);
+};
+
+export function staffRoutes() {
+  const r = new Hono<AdminEnv>();
+  r.get('/', async (c) => {
+    sysadminOnly(c);
+    return c.json({ staff: await listStaff(c.var.deps.db) });
+  });
+  r.post('/', async (c) => {
+    const actor = sysadminOnly(c);
+    const { lang, deps } = c.var;
+    const parsed = parseWith(NewStaffSchema, await readBody(c), lang);
+    if (!parsed.ok) return c.json(validationError(parsed.issues, lang), 422);
+    return c.json(await createStaff(deps.db, parsed.data, actor, deps.clock.now()), 201);
+  });
+  r.post('/:id/deactivate', async (c) => {
+    const actor = sysadminOnly(c);
+    await deactivateStaff(c.var.deps.db, idParam(c.req.param('id')), actor, c.var.deps.clock.now());
+    return c.json({ ok: true });
+  });
+  r.post('/:id/reset-totp', async (c) => {
+    const actor = sysadminOnly(c);
+    await resetStaffTotp(c.var.deps.db, idParam(c.req.param('id')), actor, c.var.deps.clock.now());
+    return c.json({ ok: true });
+  });
+  return r;
+}

@@ -1,0 +1,116 @@
+/**
+ * Staff accounts managed by the system administrator through the API: only sysadmin; a new account
+ * gets a temporary password shown once and must enrol TOTP on first sign-in; deactivation ends its
+ * sessions and blocks sign-in; a TOTP reset forces a new enrolment; every change is audited
+ * without the password.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { desc, eq } from 'drizzle-orm';
+import * as t from '../../db/schema.ts';
+import { totpAt } from '../../api/staff/totp.ts';
+import { logInAs, logInWith, postSignIn, seedStaff, type StaffAgent } from '../helpers/admin-session.ts';
+import { createSeededDeps, testApp, type TestDeps } from '../helpers/test-deps.ts';
+
+let deps: TestDeps;
+let app: ReturnType<typeof testApp>;
+let sys: StaffAgent;
+let coord: StaffAgent;
+let head: StaffAgent;
+
+const lastAudit = async () => (await deps.db.read.select().from(t.auditLog).orderBy(desc(t.auditLog.id)).limit(1))[0]!;
+
+async function enrol(username: string, password: string): Promise<{ secret: string; agent: StaffAgent }> {
+  deps.clock.advance(30_000);
+  const res = await postSignIn(app, { username, password });
+  expect(res.status).toBe(200);
+  const e = (await res.json()) as { status: string; enrolmentToken: string; secret: string };
+  expect(e.status).toBe('enrolment_required');
+  const ok = await app.request('/api/admin/session/enrol', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ enrolmentToken: e.enrolmentToken, totp: totpAt(e.secret, deps.clock.now()) }),
+  });
+  expect(ok.status).toBe(200);
+  return { secret: e.secret, agent: await logInWith(app, deps, { username, password, totpSecret: e.secret }) };
+}
+
+beforeAll(async () => {
+  deps = await createSeededDeps(2);
+  app = testApp(deps);
+  await seedStaff(deps);
+  sys = await logInAs(app, deps, 'sysadmin');
+  coord = await logInAs(app, deps, 'coord');
+  head = await logInAs(app, deps, 'edu.head');
+});
+afterAll(async () => deps?.cleanup());
+
+const NEW = { username: 'market.newcomer', displayName: '新同事', departmentCode: 'market', role: 'handler' };
+
+describe('staff accounts', () => {
+  it('only the system administrator may list or create accounts', async () => {
+    for (const a of [coord, head]) {
+      expect((await a.get('/api/admin/staff')).status).toBe(403);
+      expect((await a.post('/api/admin/staff', NEW)).status).toBe(403);
+    }
+    const list = await sys.get('/api/admin/staff');
+    expect(list.status).toBe(200);
+    const text = await list.text();
+    expect(text).toContain('"username":"edu.head"');
+    expect(text).not.toMatch(/passwordHash|totpSecret|argon2/);
+  });
+
+  let newId = 0;
+  let temp = '';
+  it('creates an account with a temporary password; the first sign-in enrols TOTP', async () => {
+    const bad = await sys.post('/api/admin/staff', { ...NEW, username: 'X', role: 'boss' });
+    expect(bad.status).toBe(422);
+    const paths = ((await bad.json()) as { error: { issues: { path: string }[] } }).error.issues.map((i) => i.path);
+    expect(paths).toEqual(expect.arrayContaining(['username', 'role']));
+
+    const res = await sys.post('/api/admin/staff', NEW);
+    expect(res.status).toBe(201);
+    const body = (await res.json()) as { id: number; temporaryPassword: string };
+    expect(body.temporaryPassword).toMatch(/^[A-Za-z2-9]{16}$/);
+    newId = body.id;
+    temp = body.temporaryPassword;
+    const row = await lastAudit();
+    expect(row).toMatchObject({ action: 'staff.created', objectType: 'staff', objectId: String(newId), actorRole: 'sysadmin' });
+    expect(JSON.stringify(row)).not.toContain(temp);
+    expect((await sys.post('/api/admin/staff', NEW)).status).toBe(409);
+
+    const { agent } = await enrol(NEW.username, temp);
+    expect((await agent.get('/api/admin/me')).status).toBe(200);
+  });
+
+  it('resets TOTP: sessions end and the next sign-in enrols again', async () => {
+    const before = await logInWith(app, deps, { username: NEW.username, password: temp, totpSecret: (await enrolSecretOf()) });
+    expect((await before.get('/api/admin/me')).status).toBe(200);
+    expect((await sys.post(`/api/admin/staff/${newId}/reset-totp`)).status).toBe(200);
+    expect((await before.get('/api/admin/me')).status).toBe(401);
+    expect((await lastAudit()).action).toBe('staff.totp_reset');
+    await enrol(NEW.username, temp);
+  });
+
+  it('deactivates: sessions end and sign-in fails; not oneself', async () => {
+    const [row] = await deps.db.read.select({ id: t.staff.id }).from(t.staff).where(eq(t.staff.username, 'sysadmin'));
+    expect((await sys.post(`/api/admin/staff/${row!.id}/deactivate`)).status).toBe(409);
+    expect((await sys.post('/api/admin/staff/999999/deactivate')).status).toBe(404);
+    expect((await coord.post(`/api/admin/staff/${newId}/deactivate`)).status).toBe(403);
+
+    expect((await sys.post(`/api/admin/staff/${newId}/deactivate`)).status).toBe(200);
+    expect((await lastAudit()).action).toBe('staff.deactivated');
+    const [s] = await deps.db.read.select().from(t.staff).where(eq(t.staff.id, newId));
+    expect(s!.active).toBe(false);
+    const open = (await deps.db.read.select().from(t.sessions).where(eq(t.sessions.staffId, newId))).filter((x) => !x.revokedAt);
+    expect(open).toEqual([]);
+    deps.clock.advance(30_000);
+    const res = await postSignIn(app, { username: NEW.username, password: temp, totp: '000000' });
+    expect(res.status).toBe(401);
+  });
+});
+
+/** The current TOTP secret of the new account, decrypted the way sign-in does. */
+async function enrolSecretOf(): Promise<string> {
+  const [s] = await deps.db.read.select().from(t.staff).where(eq(t.staff.username, NEW.username));
+  return deps.pii.decrypt(s!.totpSecretEnc!);
+}
