@@ -12,12 +12,12 @@ import * as t from '../../db/schema.ts';
 import { appendAudit } from '../audit/log.ts';
 import { beijingDate } from '../calendar/working-days.ts';
 import { TRACKING_CODE_PATTERN } from '../complaints/schema.ts';
-import { actionAvailable, type Actor } from '../complaints/workflow.ts';
+import { actionAvailable, MODERATION_ACTIONS, type Actor } from '../complaints/workflow.ts';
 import type { Deps } from '../deps.ts';
 import { ApiError } from '../lib/errors.ts';
 import { maskMobile, maskName } from '../security/pii.ts';
 import { loadSettings } from '../settings/service.ts';
-import { mayAct, maySeeCase, maySeePersonalData, mayUseComplaints, relationOf, STAFF_ACTIONS, type Caller, type CaseHandlers, type StaffActionType } from './access.ts';
+import { mayAct, mayModerate, maySeeCase, maySeePersonalData, mayUseComplaints, relationOf, STAFF_ACTIONS, type Caller, type CaseHandlers, type StaffActionType } from './access.ts';
 
 type ComplaintRow = typeof t.complaints.$inferSelect;
 
@@ -123,6 +123,9 @@ export async function caseView(deps: Deps, caller: Caller, rawCode: string, meta
     version: c.version,
     relation: relationOf(caller, handlers),
     allowedActions: allowedActions(caller, c, handlers, now, settings),
+    allowedModeration: MODERATION_ACTIONS.filter((m) => mayModerate(caller, handlers, m) && actionAvailable(c, m, actorOf(caller), now, settings)),
+    descriptionRedacted: c.descriptionRedacted,
+    consentPublication: c.consentPublication,
     submittedAt: c.submittedAt.toISOString(),
     institution: institution[0]
       ? { id: institution[0].id, name: institution[0].name, licenseNo: institution[0].licenseNo, category: institution[0].category, registered: true as const }

@@ -223,6 +223,10 @@ export const adminEn: Messages['admin'] = {
     },
     actionNames: {
       accept: 'Accepted',
+      mark_spam: 'Marked as spam',
+      mark_duplicate: 'Marked as duplicate',
+      ban_mobile: 'Mobile number banned',
+      redact: 'Redacted text',
       reject: 'Not accepted',
       note: 'Step recorded',
       add_cohandler: 'Co-handler added',
@@ -294,6 +298,19 @@ export const adminEn: Messages['admin'] = {
     days: (n: number) => (n === 1 ? '1 day' : `${n} days`),
   },
   system: adminSystemEn,
+  moderation: {
+    title: 'Moderation and publication',
+    lead: 'Mark spam or a duplicate, ban the mobile number, and prepare the redacted narrative for publication. Each step is written to the case record and the audit log.',
+    consentYes: 'The parent agreed to anonymised publication: the redacted text may be used in published data.',
+    consentNo: 'The parent did not agree to publication: the redacted text is never published.',
+    current: 'Current redacted text',
+    forms: {
+      mark_spam: { title: 'Mark as spam', note: 'Note (optional, internal)', hint: 'The case is closed and its tracking code stops working for the parent.', submit: 'Mark as spam' },
+      mark_duplicate: { title: 'Mark as duplicate', originalCode: "Original complaint's tracking code", hint: 'This case is not accepted as a duplicate and points to the original.', note: 'Note (optional, internal)', submit: 'Mark as duplicate' },
+      ban_mobile: { title: 'Ban the mobile number', reason: 'Reason', hint: 'The number cannot file complaints any more. At least 5 characters.', submit: 'Ban' },
+      redact: { title: 'Redacted narrative', text: 'The narrative without names, numbers, addresses', hint: "Must not contain the parent's name or a mobile number.", submit: 'Save redacted text' },
+    },
+  },
   errors: {
     notFoundTitle: 'Complaint not found',
     notFound: 'There is no complaint with this tracking code, or your department does not handle it.',

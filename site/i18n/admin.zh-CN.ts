@@ -223,6 +223,10 @@ export const adminZhCN = {
     },
     actionNames: {
       accept: '受理',
+      mark_spam: '已标记为垃圾投诉',
+      mark_duplicate: '已标记为重复投诉',
+      ban_mobile: '已加入黑名单',
+      redact: '脱敏内容',
       reject: '不予受理',
       note: '办理进展',
       add_cohandler: '增加协办部门',
@@ -294,6 +298,19 @@ export const adminZhCN = {
     days: (n: number) => `${n}天`,
   },
   system: adminSystemZhCN,
+  moderation: {
+    title: '审核与发布',
+    lead: '标记垃圾或重复投诉、将手机号码加入黑名单、为公开发布准备脱敏后的投诉内容。每项操作都记入办理记录和审计日志。',
+    consentYes: '家长同意匿名公开：脱敏内容可用于公开数据。',
+    consentNo: '家长未同意公开：脱敏内容不会公开发布。',
+    current: '当前的脱敏内容',
+    forms: {
+      mark_spam: { title: '标记为垃圾投诉', note: '说明（可选，仅内部可见）', hint: '标记后投诉关闭，家长用跟踪码将查不到此投诉。', submit: '标记为垃圾投诉' },
+      mark_duplicate: { title: '标记为重复投诉', originalCode: '原投诉跟踪码', hint: '本投诉将以“重复投诉”不予受理，并指向原投诉。', note: '说明（可选，仅内部可见）', submit: '标记为重复' },
+      ban_mobile: { title: '手机号码加入黑名单', reason: '理由', hint: '该号码此后不能再提交投诉。至少5个字。', submit: '加入黑名单' },
+      redact: { title: '脱敏内容', text: '删去姓名、电话、住址等个人信息后的投诉内容', hint: '不得含家长姓名或手机号码。', submit: '保存脱敏内容' },
+    } as Record<'mark_spam' | 'mark_duplicate' | 'ban_mobile' | 'redact', { title: string; submit: string; hint: string; note?: string; originalCode?: string; reason?: string; text?: string }>,
+  },
   errors: {
     notFoundTitle: '未找到该投诉',
     notFound: '没有这个跟踪码的投诉，或该投诉不由您所在部门办理。',

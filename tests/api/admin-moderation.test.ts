@@ -11,6 +11,7 @@ import * as t from '../../db/schema.ts';
 import { submitComplaint } from '../../api/complaints/intake.ts';
 import { ComplaintInputSchema } from '../../api/complaints/schema.ts';
 import { trackComplaint } from '../../api/complaints/tracking.ts';
+import { handleCase } from '../../site/lib/admin/case.ts';
 import { logInAs, seedStaff, type StaffAgent } from '../helpers/admin-session.ts';
 import { complaintBody, createSeededDeps, testApp, type TestDeps } from '../helpers/test-deps.ts';
 
@@ -124,5 +125,37 @@ describe('redact', () => {
     expect(after.description).toContain('诸葛明亮'); // the original stays for the handlers
     expect((await lastEvent(r.id)).kind).toBe('redact');
     expect(await lastAudit(r.id)).toMatchObject({ action: 'complaint.redact', detail: expect.objectContaining({ publishable: true }) });
+  });
+});
+
+describe('case page: moderation forms', () => {
+  const req = (path: string, cookie: string, form?: Record<string, string>): [Request, URL] => {
+    const url = new URL(path, 'http://127.0.0.1:4321');
+    const headers: Record<string, string> = { cookie };
+    if (form) headers['content-type'] = 'application/x-www-form-urlencoded';
+    return [new Request(url, form ? { method: 'POST', headers, body: new URLSearchParams(form).toString() } : { headers }), url];
+  };
+
+  it('offers the moderation the caller may do now, and a form post goes through the same transition', async () => {
+    const r = await file();
+    const path = `/admin/cases/${r.trackingCode}/`;
+    const asCoord = await handleCase(deps, ...req(path, as.coord!.cookie), r.trackingCode, null, 'zh-CN');
+    if (asCoord.kind !== 'page') throw new Error(asCoord.kind);
+    expect(asCoord.state.view.allowedModeration).toEqual(['mark_spam', 'mark_duplicate', 'ban_mobile', 'redact']);
+    const asHandler = await handleCase(deps, ...req(path, as[`${lead}.handler`]!.cookie), r.trackingCode, null, 'zh-CN');
+    if (asHandler.kind !== 'page') throw new Error(asHandler.kind);
+    expect(asHandler.state.view.allowedModeration).toEqual(['mark_spam', 'mark_duplicate', 'redact']);
+    const asCo = await handleCase(deps, ...req(path, as['market.handler']!.cookie), r.trackingCode, null, 'zh-CN');
+    if (asCo.kind !== 'page') throw new Error(asCo.kind);
+    expect(asCo.state.view.allowedModeration).toEqual(['mark_spam', 'redact']);
+
+    const posted = await handleCase(deps, ...req(path, as.coord!.cookie, { _csrf: as.coord!.csrf, action: 'mark_spam', expectedVersion: String(r.version) }), r.trackingCode, null, 'zh-CN');
+    if (posted.kind !== 'response') throw new Error(posted.kind);
+    expect(posted.response.status).toBe(303);
+    expect(posted.response.headers.get('location')).toBe(`${path}?done=mark_spam`);
+    expect((await reload(r.id)).isSpam).toBe(true);
+    const after = await handleCase(deps, ...req(`${path}?done=mark_spam`, as.coord!.cookie), r.trackingCode, null, 'zh-CN');
+    if (after.kind !== 'page') throw new Error(after.kind);
+    expect(after.state.view.allowedModeration).toEqual([]);
   });
 });
