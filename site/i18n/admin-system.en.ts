@@ -2,7 +2,7 @@
 import type { adminSystemZhCN } from './admin-system.zh-CN.ts';
 
 export const adminSystemEn: typeof adminSystemZhCN = {
-  nav: { settings: 'Settings', holidays: 'Holiday schedule', departments: 'Intake e-mails', audit: 'Audit log' },
+  nav: { settings: 'Settings', holidays: 'Holiday schedule', departments: 'Intake e-mails', audit: 'Audit log', staff: 'Staff accounts' },
   noAccessTitle: 'No access',
   noAccess: 'Only system administrators and the coordination office may use this page.',
   saved: 'Saved.',
@@ -53,6 +53,26 @@ export const adminSystemEn: typeof adminSystemZhCN = {
     code: 'Code',
     name: 'Department',
     email: 'Intake e-mail',
+  },
+  staff: {
+    title: 'Staff accounts',
+    lead: 'A new account gets a one-time temporary password and must enrol an authenticator (TOTP) at first sign-in. Deactivating or resetting TOTP ends all of the account’s sessions at once.',
+    username: 'Username',
+    displayName: 'Name',
+    department: 'Department',
+    role: 'Role',
+    status: 'Status',
+    active: 'active',
+    inactive: 'deactivated',
+    totpYes: 'TOTP enrolled',
+    totpNo: 'TOTP not yet enrolled',
+    create: 'New account',
+    createSubmit: 'Create',
+    created: (u, p) => `Account ${u} created. Temporary password (shown only this once; hand it over in person or through a trusted channel): ${p}`,
+    deactivate: 'Deactivate',
+    resetTotp: 'Reset TOTP',
+    done: 'Done.',
+    usernameHint: 'Lower-case letters, digits, dot, dash; 3–64 characters, e.g. market.zhang',
   },
   audit: {
     title: 'Audit log',

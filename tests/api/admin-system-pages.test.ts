@@ -8,6 +8,7 @@ import { eq } from 'drizzle-orm';
 import * as t from '../../db/schema.ts';
 import { loadCalendar, loadSettings } from '../../api/settings/service.ts';
 import { handleAudit, handleDepartments, handleHolidays, handleSettings } from '../../site/lib/admin/system.ts';
+import { handleStaff } from '../../site/lib/admin/staff.ts';
 import { logInAs, seedStaff, type StaffAgent } from '../helpers/admin-session.ts';
 import { createSeededDeps, testApp, type TestDeps } from '../helpers/test-deps.ts';
 
@@ -157,5 +158,42 @@ describe('audit page', () => {
     const [rx, ux] = request('/admin/audit/?from=2026-02-30', { cookie: coord.cookie });
     const bad = await handleAudit(deps, rx, ux, null, 'zh-CN');
     expect(bad.kind === 'page' && Object.keys(bad.state.fieldErrors)).toEqual(['from']);
+  });
+});
+
+describe('staff accounts page', () => {
+  it('only the system administrator; creates an account and shows the temporary password once; deactivates', async () => {
+    const [rq, uq] = request('/admin/staff/', { cookie: coord.cookie });
+    const denied = await handleStaff(deps, rq, uq, null, 'zh-CN');
+    expect(denied.kind === 'message' && denied.status).toBe(403);
+
+    const bad = request('/admin/staff/', { cookie: sys.cookie, form: { _csrf: sys.csrf, action: 'create', username: 'A', displayName: '', departmentCode: 'edu', role: 'handler' } });
+    const rb = await handleStaff(deps, bad[0], bad[1], null, 'zh-CN');
+    if (rb.kind !== 'page') throw new Error();
+    expect(rb.status).toBe(422);
+    expect(Object.keys(rb.state.fieldErrors).sort()).toEqual(['displayName', 'username']);
+    expect(rb.state.form.username).toBe('A');
+
+    const ok = request('/admin/staff/', { cookie: sys.cookie, form: { _csrf: sys.csrf, action: 'create', username: 'culture.li', displayName: '李老师', departmentCode: 'culture', role: 'handler' } });
+    const ro = await handleStaff(deps, ok[0], ok[1], null, 'zh-CN');
+    if (ro.kind !== 'page') throw new Error();
+    expect(ro.status).toBe(201);
+    expect(ro.state.message!.text).toMatch(/culture\.li.*[A-Za-z2-9]{16}$/);
+    const created = ro.state.staff.find((s) => s.username === 'culture.li')!;
+    expect(created.totpEnrolled).toBe(false);
+
+    const dup = request('/admin/staff/', { cookie: sys.cookie, form: { _csrf: sys.csrf, action: 'create', username: 'culture.li', displayName: '李老师', departmentCode: 'culture', role: 'handler' } });
+    const rd = await handleStaff(deps, dup[0], dup[1], null, 'zh-CN');
+    expect(rd.kind === 'page' && rd.status).toBe(409);
+
+    const off = request('/admin/staff/', { cookie: sys.cookie, form: { _csrf: sys.csrf, action: 'deactivate', id: String(created.id) } });
+    const rf = await handleStaff(deps, off[0], off[1], null, 'zh-CN');
+    expect(rf.kind === 'response' && rf.response.headers.get('location')).toBe('/admin/staff/?done=1');
+    const [row] = await deps.db.read.select().from(t.staff).where(eq(t.staff.id, created.id));
+    expect(row!.active).toBe(false);
+
+    const noCsrf = request('/admin/staff/', { cookie: sys.cookie, form: { action: 'reset_totp', id: String(created.id) } });
+    const rn = await handleStaff(deps, noCsrf[0], noCsrf[1], null, 'zh-CN');
+    expect(rn.kind === 'message' && rn.status).toBe(403);
   });
 });
