@@ -108,6 +108,8 @@ describe('ban_mobile', () => {
     // The coordinator may too (idempotent; the reason is updated).
     expect((await act('coord', await reload(r.id), { action: 'ban_mobile', reason: '核实为恶意投诉' })).status).toBe(200);
     expect((await deps.db.read.select().from(t.bannedMobiles).where(eq(t.bannedMobiles.mobileHash, r.mobileHash!)))[0]!.reason).toBe('核实为恶意投诉');
+    // The number can no longer file.
+    await expect(file({ mobile: '13599998888' })).rejects.toMatchObject({ status: 403, code: 'banned' });
   });
 });
 
