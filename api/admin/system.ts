@@ -253,6 +253,18 @@ export const AuditQuerySchema = z.object({
 });
 export type AuditQuery = z.infer<typeof AuditQuerySchema>;
 
+/**
+ * A parent's IP address is personal data: the viewer shows only its network part
+ * (203.0.113.x → 203.0.*.*, IPv6 → first three groups). Staff and system rows keep theirs.
+ */
+export function maskIp(ip: string | null): string | null {
+  if (!ip) return ip;
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.\d{1,3}\.\d{1,3}$/.exec(ip);
+  if (v4) return `${v4[1]}.${v4[2]}.*.*`;
+  if (ip.includes(':')) return `${ip.split(':').slice(0, 3).join(':')}:*`;
+  return '*';
+}
+
 export async function auditPage(db: Db, q: AuditQuery) {
   const where: SQL[] = [];
   if (q.action) where.push(eq(auditLog.action, q.action));
@@ -280,6 +292,6 @@ export async function auditPage(db: Db, q: AuditQuery) {
     .orderBy(desc(auditLog.id))
     .limit(q.limit + 1);
   const more = rows.length > q.limit;
-  const entries = rows.slice(0, q.limit).map((r) => ({ ...r, at: r.at.toISOString() }));
+  const entries = rows.slice(0, q.limit).map((r) => ({ ...r, at: r.at.toISOString(), ip: r.actorKind === 'public' ? maskIp(r.ip) : r.ip }));
   return { entries, nextCursor: more ? String(entries.at(-1)!.id) : null, chain: await verifyAuditChain(db) };
 }

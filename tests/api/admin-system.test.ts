@@ -244,8 +244,13 @@ describe('audit log viewer', () => {
     expect((await verifyAuditChain(deps.db)).ok).toBe(true);
   });
 
-  it('holds no personal data of parents', async () => {
+  it('holds no personal data of parents; a parent’s IP shows only its network part', async () => {
+    const data = ComplaintInputSchema.parse(complaintBody({ mobile: '13799990000' }));
+    await submitComplaint(deps, data, { ip: '203.0.113.77' });
     const all = await (await as.sysadmin.get('/api/admin/audit?limit=200')).text();
     expect(all).not.toMatch(/137\d{8}/);
+    expect(all).not.toContain('203.0.113.77');
+    const page = JSON.parse(all) as { entries: { actorKind: string; ip: string | null }[] };
+    expect(page.entries.find((e) => e.actorKind === 'public')!.ip).toBe('203.0.*.*');
   });
 });
