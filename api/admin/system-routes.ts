@@ -54,10 +54,10 @@ export function systemRoutes() {
   });
 
   r.get('/holidays', async (c) => {
-    adminCaller(c);
+    const caller = adminCaller(c);
     const raw = c.req.query('year') ?? String(new Date(c.var.deps.clock.now().getTime() + 8 * 3600_000).getUTCFullYear() + 1);
     if (!YEAR.test(raw)) return c.json(validationError([{ path: 'year', message: c.var.lang === 'en' ? 'Enter a four-digit year.' : '请填写四位年份。' }], c.var.lang), 422);
-    return c.json(await holidaysOfYear(c.var.deps.db, Number(raw)));
+    return c.json(await holidaysOfYear(c.var.deps.db, Number(raw), { withOpenCases: caller.role === 'coordinator' }));
   });
 
   r.put('/holidays/:year', async (c) => {
@@ -69,7 +69,7 @@ export function systemRoutes() {
     const parsed = parseWith(HolidaysInputSchema(year), await readBody(c), lang);
     if (!parsed.ok) return c.json(validationError(parsed.issues, lang), 422);
     await saveHolidays(deps.db, year, parsed.data.days, caller, deps.clock.now());
-    return c.json(await holidaysOfYear(deps.db, year));
+    return c.json(await holidaysOfYear(deps.db, year, { withOpenCases: caller.role === 'coordinator' }));
   });
 
   r.get('/departments', async (c) => {

@@ -3,11 +3,11 @@
  * log viewer), shared by the admin API (system-routes.ts) and the admin pages. Every change is one
  * write transaction with its audit row; audit details hold ids, keys and dates only.
  */
-import { and, asc, desc, eq, gte, like, lt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, inArray, like, lt, or, sql, type SQL } from 'drizzle-orm';
 import data from 'chinese-days/dist/chinese-days.json' with { type: 'json' };
 import { z } from 'zod';
 import type { Db } from '../../db/client.ts';
-import { auditLog, departments, holidayOverrides, settings as settingsTable } from '../../db/schema.ts';
+import { auditLog, complaints, departments, holidayOverrides, settings as settingsTable } from '../../db/schema.ts';
 import { appendAudit, verifyAuditChain } from '../audit/log.ts';
 import { beijingMidnight, addCalendarDays, createWorkingCalendar } from '../calendar/working-days.ts';
 import type { ErrorIssue } from '../lib/errors.ts';
@@ -115,7 +115,25 @@ export const HolidaysInputSchema = (year: number) =>
       });
     });
 
-export async function holidaysOfYear(db: Db, year: number) {
+/**
+ * Open cases whose current deadline (accept-by, resolve-by, or extended-until) falls in the year: a
+ * count only, for the coordination office (the sysadmin sees no complaint data, not even counts).
+ */
+async function openCasesWithDeadlineIn(db: Db, year: number): Promise<number> {
+  const inYear = `${year}-%`;
+  const [row] = await db.read
+    .select({ n: count() })
+    .from(complaints)
+    .where(
+      or(
+        and(eq(complaints.status, 'submitted'), like(complaints.acceptBy, inYear)),
+        and(inArray(complaints.status, ['accepted', 'in_progress']), or(like(complaints.resolveBy, inYear), like(complaints.extendedUntil, inYear))),
+      ),
+    );
+  return row?.n ?? 0;
+}
+
+export async function holidaysOfYear(db: Db, year: number, opts: { withOpenCases?: boolean } = {}) {
   const overrides = await db.read
     .select({ date: holidayOverrides.date, isWorkday: holidayOverrides.isWorkday, name: holidayOverrides.name })
     .from(holidayOverrides)
@@ -142,6 +160,7 @@ export async function holidaysOfYear(db: Db, year: number) {
     overrides,
     knownYears,
     packageLastYear: PACKAGE_YEARS.at(-1) ?? null,
+    openCasesWithDeadlines: opts.withOpenCases ? await openCasesWithDeadlineIn(db, year) : null,
   };
 }
 

@@ -34,6 +34,7 @@ export const adminSystemEn: typeof adminSystemZhCN = {
     show: 'Show',
     known: (y) => `The holiday schedule for ${y} is known.`,
     unknown: (y) => `There is no holiday data for ${y}: deadlines reaching into it count Monday–Friday only and may be wrong. Please enter the official schedule.`,
+    openCases: (n, y) => `${n} open complaint(s) have a deadline in ${y}.`,
     fromPackage: 'Schedule from the calendar package',
     overrides: 'Entered by staff',
     none: 'None',

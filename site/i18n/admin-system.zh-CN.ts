@@ -32,6 +32,7 @@ export const adminSystemZhCN = {
     show: '查看',
     known: (y: number) => `${y} 年的节假日安排已知。`,
     unknown: (y: number) => `${y} 年还没有节假日数据：跨入该年的办理时限只按周一至周五计算，可能不准确。请录入官方安排。`,
+    openCases: (n: number, y: number) => `目前有 ${n} 件未办结投诉的办理时限落在 ${y} 年。`,
     fromPackage: '日历组件中的安排',
     overrides: '人工录入的安排',
     none: '无',

@@ -146,8 +146,11 @@ describe('holiday schedule for a year the package does not know', () => {
     // The package treats 2027-01-01 (a Friday) as a workday and does not know 2027.
     expect(before.acceptBy).toBe('2027-01-01');
     expect(before.calendarWarning).toEqual({ unknownYears: [2027] });
-    const g1 = (await (await as.coord.get('/api/admin/holidays?year=2027')).json()) as { known: boolean; inPackage: boolean; knownYears: number[] };
+    const g1 = (await (await as.coord.get('/api/admin/holidays?year=2027')).json()) as { known: boolean; inPackage: boolean; knownYears: number[]; openCasesWithDeadlines: number | null };
     expect(g1.known).toBe(false);
+    // The coordination office sees how many open cases have a deadline there; the sysadmin gets no count.
+    expect(g1.openCasesWithDeadlines).toBe(1);
+    expect(((await (await as.sysadmin.get('/api/admin/holidays?year=2027')).json()) as { openCasesWithDeadlines: number | null }).openCasesWithDeadlines).toBeNull();
     expect(g1.inPackage).toBe(false);
     expect(g1.knownYears).not.toContain(2027);
 

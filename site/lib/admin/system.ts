@@ -117,7 +117,7 @@ export async function handleHolidays(deps: Deps, request: Request, url: URL, ip:
   const t = strings(lang).admin.system;
   const rawYear = (r.form?.year ?? url.searchParams.get('year') ?? '').trim();
   const year = /^20\d{2}$/.test(rawYear) ? Number(rawYear) : beijingYear(deps.clock.now()) + 1;
-  const view = await holidaysOfYear(deps.db, year);
+  const view = await holidaysOfYear(deps.db, year, { withOpenCases: r.g.actor.role === 'coordinator' });
   const state: HolidaysState = {
     ...r.g.frame,
     view,
