@@ -7,14 +7,28 @@ export const emptyCounts = (): Counts => Object.fromEntries(INSPECTION_RESULTS.m
 
 export interface YearRow { inst: Institution; inspection: Inspection }
 
+let byYear: Promise<Map<number, YearRow[]>> | null = null;
+
+/**
+ * Every year's results, grouped once per build: the year and year × town pages (both languages)
+ * all read from this instead of each walking the whole registry again.
+ */
+function rowsByYear(): Promise<Map<number, YearRow[]>> {
+  return (byYear ??= loadRegistry().then((reg) => {
+    const m = new Map<number, YearRow[]>();
+    for (const inst of reg.institutions) {
+      for (const inspection of inst.inspections) {
+        const list = m.get(inspection.year);
+        if (list) list.push({ inst, inspection });
+        else m.set(inspection.year, [{ inst, inspection }]);
+      }
+    }
+    return m;
+  }));
+}
+
 export async function yearRows(year: number): Promise<YearRow[]> {
-  const reg = await loadRegistry();
-  const rows: YearRow[] = [];
-  for (const inst of reg.institutions) {
-    const inspection = inst.inspections.find((i) => i.year === year);
-    if (inspection) rows.push({ inst, inspection });
-  }
-  return rows;
+  return (await rowsByYear()).get(year) ?? [];
 }
 
 export function countBy(rows: YearRow[], key: (r: YearRow) => string): Map<string, Counts> {
