@@ -129,7 +129,9 @@ export function registryRoutes() {
     reader(c);
     const m = /^(institutions|inspections)\.(csv|xlsx)$/.exec(c.req.param('file'));
     if (!m || !TEMPLATE_KINDS.includes(m[1] as never)) throw new ApiError(404, 'not_found', 'not_found');
-    const t = await importTemplate(m[1] as 'institutions' | 'inspections', m[2] as 'csv' | 'xlsx', c.var.lang);
+    // A download link cannot set Accept-Language: the English pages link with ?lang=en.
+    const lang = c.req.query('lang') === 'en' ? 'en' : c.req.query('lang') === 'zh-CN' ? 'zh-CN' : c.var.lang;
+    const t = await importTemplate(m[1] as 'institutions' | 'inspections', m[2] as 'csv' | 'xlsx', lang);
     return c.body(new Uint8Array(t.bytes), 200, { 'Content-Type': t.contentType, 'Content-Disposition': t.disposition });
   });
 
