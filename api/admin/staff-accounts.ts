@@ -115,7 +115,7 @@ const CHANGE_AUDIT: Record<StaffChange, string> = {
 };
 
 async function changeStaff(db: Db, id: number, actor: AdminActor, now: Date, kind: StaffChange, scope: StaffScope = ALL_STAFF): Promise<{ temporaryPassword: string | null }> {
-  if (kind === 'deactivate' && id === actor.staffId) throw new ApiError(409, 'cannot_deactivate_self', 'cannot_deactivate_self');
+  if (kind === 'deactivate' && id === actor.staffId && scope.kind === 'all') throw new ApiError(409, 'cannot_deactivate_self', 'cannot_deactivate_self');
   const password = kind === 'reset_password' ? temporaryPassword() : null;
   const passwordHash = password ? await hashPassword(password) : null;
   await db.write(async (tx) => {
