@@ -13,6 +13,9 @@ import type { AdminEnv } from './http.ts';
 import { sessionRoutes } from './session-routes.ts';
 import { staffRoutes } from './staff-accounts.ts';
 import { systemRoutes } from './system-routes.ts';
+import { publishRoutes } from './publish-routes.ts';
+import { teamRoutes } from './team-routes.ts';
+import { templatesRoutes } from './templates.ts';
 
 /** Admin inputs are small forms; nothing here accepts files. */
 export const ADMIN_BODY_LIMIT = 64 * 1024;
@@ -38,5 +41,8 @@ export function adminRoutes(basePath = '/api/admin') {
   r.route('/staff', staffRoutes());
   r.route('/clusters', clustersRoutes());
   r.route('/escalations', escalationsRoutes());
+  r.route('/', publishRoutes());
+  r.route('/team', teamRoutes());
+  r.route('/templates', templatesRoutes());
   return r;
 }
