@@ -13,6 +13,9 @@ import type { AdminEnv } from './http.ts';
 import { sessionRoutes } from './session-routes.ts';
 import { staffRoutes } from './staff-accounts.ts';
 import { systemRoutes } from './system-routes.ts';
+import { publishRoutes } from './publish-routes.ts';
+import { teamRoutes } from './team-routes.ts';
+import { templatesRoutes } from './templates.ts';
 import { IMPORT_BODY_LIMIT, isImportUpload, registryRoutes } from '../registry/routes.ts';
 
 /** Admin inputs are small forms; only the registry's import uploads carry a file (2 MB). */
@@ -43,6 +46,9 @@ export function adminRoutes(basePath = '/api/admin') {
   r.route('/staff', staffRoutes());
   r.route('/clusters', clustersRoutes());
   r.route('/escalations', escalationsRoutes());
+  r.route('/', publishRoutes());
+  r.route('/team', teamRoutes());
+  r.route('/templates', templatesRoutes());
   r.route('/registry', registryRoutes());
   return r;
 }

@@ -41,6 +41,11 @@ export const MESSAGES = {
   holiday_date_duplicate: { 'zh-CN': '同一日期只能填写一次', en: 'This date is listed twice' },
   email_invalid: { 'zh-CN': '请输入正确的电子邮箱地址，或留空', en: 'Enter a valid e-mail address, or leave it empty' },
   username_taken: { 'zh-CN': '该用户名已被使用。', en: 'This username is already taken.' },
+  backup_remote: {
+    'zh-CN': '数据库在远程 libSQL 服务器（sqld / Turso）上，本系统无法在这里复制它。请使用数据库服务器自己的备份工具（如 sqld 的快照备份或 Turso 的时间点恢复）。',
+    en: 'The database lives on a remote libSQL server (sqld / Turso), which this app cannot copy from here. Use the server’s own backup tooling (sqld snapshots, Turso point-in-time recovery).',
+  },
+  too_many_templates: { 'zh-CN': '本部门的常用回复已达上限（60条），请先删除不再使用的。', en: 'Your department has the maximum of 60 templates; delete some you no longer use first.' },
   cannot_deactivate_self: { 'zh-CN': '不能停用自己的账号。', en: 'You cannot deactivate your own account.' },
   date_too_old: { 'zh-CN': '缴费日期不能早于2015年', en: 'The payment date cannot be before 2015' },
   amount_invalid: { 'zh-CN': '请输入金额（元），最多两位小数', en: 'Enter an amount in yuan with at most 2 decimals' },

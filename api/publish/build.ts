@@ -14,7 +14,18 @@ import { buildsDir, currentBuildDir, currentLink, readBuildInfo, type BuildInfo 
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ASTRO_BIN = join(PROJECT_ROOT, 'node_modules', 'astro', 'bin', 'astro.mjs');
-const KEEP_BUILDS = 3;
+/** Built folders kept on disk (the live one always stays): enough to look back, not to fill the disk. */
+export const KEEP_BUILDS = 3;
+
+export interface BuildOptions {
+  /** Folder name under SITE_DIR/builds; default: the start time in ms. */
+  id?: string;
+  /**
+   * The build command for an output folder; default: `astro build --outDir <dir>`. Tests swap in
+   * a small script to make a build fail or succeed without a full Astro run.
+   */
+  argv?: (outDir: string) => string[];
+}
 
 export async function dataVersion(db: Db): Promise<string> {
   const r = await db.readClient.execute("SELECT value FROM meta WHERE key = 'data_version'");
@@ -36,17 +47,20 @@ export interface BuildResult {
   ms: number;
 }
 
-export async function buildSite(db: Db, env: Env, log: Logger, onOutput?: (chunk: string) => void): Promise<BuildResult> {
+export async function buildSite(db: Db, env: Env, log: Logger, onOutput?: (chunk: string) => void, options: BuildOptions = {}): Promise<BuildResult> {
   const started = Date.now();
-  const id = `${started}`;
+  const id = options.id ?? `${started}`;
   const dir = join(buildsDir(env.SITE_DIR), id);
   mkdirSync(dir, { recursive: true });
   const version = await dataVersion(db);
   let output = '';
   const code = await new Promise<number>((resolveExit) => {
-    const child = spawn(process.execPath, [ASTRO_BIN, 'build', '--outDir', dir, '--silent'], {
+    const argv = options.argv?.(dir) ?? [ASTRO_BIN, 'build', '--outDir', dir, '--silent'];
+    // The child reads the same database this process uses (env may differ from process.env in tests).
+    const dbEnv = { DATABASE_URL: env.DATABASE_URL, ...(env.DATABASE_AUTH_TOKEN ? { DATABASE_AUTH_TOKEN: env.DATABASE_AUTH_TOKEN } : {}) };
+    const child = spawn(process.execPath, argv, {
       cwd: PROJECT_ROOT,
-      env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1' },
+      env: { ...process.env, ...dbEnv, ASTRO_TELEMETRY_DISABLED: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const collect = (b: Buffer) => {
