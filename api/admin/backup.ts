@@ -19,10 +19,10 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Deps } from '../deps.ts';
 import { appendAudit } from '../audit/log.ts';
 import { ApiError } from '../lib/errors.ts';
+import { projectRoot } from '../lib/project-root.ts';
 import { consumeRateLimit } from '../security/rate-limit.ts';
 import type { AdminActor } from './system.ts';
 
@@ -77,7 +77,7 @@ export async function takeBackup(deps: Pick<Deps, 'db' | 'env' | 'clock'>, actor
   }
 }
 
-const SNAPSHOT_SCRIPT = fileURLToPath(new URL('./backup-snapshot.mjs', import.meta.url));
+const snapshotScript = () => join(projectRoot(), 'api', 'admin', 'backup-snapshot.mjs');
 
 /**
  * `VACUUM INTO` in a child process: the local driver is synchronous and would otherwise stall
@@ -85,7 +85,7 @@ const SNAPSHOT_SCRIPT = fileURLToPath(new URL('./backup-snapshot.mjs', import.me
  */
 function snapshot(url: string, target: string): Promise<void> {
   return new Promise((resolveDone, reject) => {
-    const child = spawn(process.execPath, [SNAPSHOT_SCRIPT, url, target], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [snapshotScript(), url, target], { cwd: projectRoot(), stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr.on('data', (b: Buffer) => (err += b.toString()));
     child.on('error', reject);

@@ -82,7 +82,9 @@ describe.skipIf(!availability.run)('publishing and templates in Chromium', () =>
     await other.close();
 
     // The page reloads itself every few seconds until the build has ended.
-    await page.waitForSelector(`[data-build="${id}"][data-build-status="succeeded"]`, { timeout: 300_000 });
+    await page.waitForSelector(`[data-build="${id}"]:not([data-build-status="running"])`, { timeout: 300_000 });
+    const log = await page.locator('[data-build-log]').textContent();
+    expect(await page.locator(`[data-build="${id}"]`).getAttribute('data-build-status'), log ?? '').toBe('succeeded');
     expect(await page.locator('meta[http-equiv="refresh"]').count()).toBe(0);
     expect(await page.locator(`[data-build-row="${id}"]`).textContent()).toContain('当前上线');
     expect(await page.locator(`[data-build-row="${id}"]`).textContent()).toContain('coord');
@@ -146,7 +148,12 @@ describe.skipIf(!availability.run)('publishing and templates in Chromium', () =>
     await signIn(p, baseUrl, 'sysadmin', '/admin/');
     await Promise.all([p.waitForURL(`${baseUrl}/admin/backup/`), p.click('nav a[href="/admin/backup/"]')]);
     expect(await p.locator('[data-backup-warning]').textContent()).toContain('DATA_KEY');
-    const [download] = await Promise.all([p.waitForEvent('download'), p.click('[data-backup-form] button[type=submit]')]);
+    const [download] = await Promise.all([
+      p.waitForEvent('download'),
+      p.click('[data-backup-form] button[type=submit]'),
+    ]).catch(async (err) => {
+      throw new Error(`no download: ${err}; page says: ${await p.locator('main').textContent()}; server: ${product.logs.slice(-5).join('\n')}`);
+    });
     expect(download.suggestedFilename()).toMatch(/^peixun-backup-\d{4}-\d{2}-\d{2}-\d{6}\.db$/);
     expect(errors.concat(adminErrors)).toEqual([]);
     await admin.close();
