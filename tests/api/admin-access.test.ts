@@ -12,6 +12,7 @@ import { eq } from 'drizzle-orm';
 import * as t from '../../db/schema.ts';
 import { submitComplaint } from '../../api/complaints/intake.ts';
 import { ComplaintInputSchema } from '../../api/complaints/schema.ts';
+import { makeCreditCode } from '../../api/institutions/credit-code.ts';
 import { hashPassword } from '../../api/staff/passwords.ts';
 import { base32Secret } from '../../api/staff/totp.ts';
 import { logInAs, logInWith, seedStaff, type StaffAgent } from '../helpers/admin-session.ts';
@@ -546,4 +547,83 @@ describe('publishing, backup, templates and department staff — each role × ow
       expect((await as['culture.head']!.post(`/api/admin/team/${staffIds[target]}/deactivate`)).status).toBe(404);
     }
   });
+});
+
+describe('registry routes — each role × the institution’s supervising department (own / other)', () => {
+  // Written out from DOMAIN.md (see api/registry/access.ts for the reasoning): the education
+  // bureau licenses, its head decides status changes, co-supervisors import results only for
+  // institutions they supervise, market reads, the sysadmin has no registry at all.
+  const READ = (u: User) => WHO[u].role !== 'sysadmin';
+  const EDIT = (u: User) => WHO[u].role === 'coordinator' || (WHO[u].dept === 'edu' && (WHO[u].role === 'handler' || WHO[u].role === 'dept_head'));
+  const STATUS = (u: User) => WHO[u].role === 'coordinator' || (WHO[u].dept === 'edu' && WHO[u].role === 'dept_head');
+  const INSPECT = (u: User): 'all' | 'supervised' | null => (EDIT(u) ? 'all' : ['culture', 'science'].includes(WHO[u].dept) && WHO[u].role !== 'sysadmin' ? 'supervised' : null);
+
+  let n = 0;
+  const institutionBody = () => {
+    n++;
+    return {
+      name: `矩阵测试艺术学校${n}`,
+      creditCode: makeCreditCode('52', '370305', String(70_000_000 + n)),
+      licenseNo: `教民3703053${String(60_000_000 + n)}号`,
+      legalForm: 'non_enterprise',
+      category: 'culture_arts',
+      town: 'jixia',
+      zone: '2',
+      address: '淄博市临淄区稷下街道某路1号',
+      licenseIssuedOn: '2023-05-01',
+      licenseValidUntil: '2028-04-30',
+      fireSafetyPassed: 'yes',
+      fireSafetyDate: '2023-04-20',
+      usesModelContract: 'yes',
+      trainingItems: '素描',
+      staffCount: '5',
+      teacherCount: '3',
+    };
+  };
+  const upload = (u: User, path: string, text: string) => {
+    const form = new FormData();
+    form.set('file', new File([text], 'x.csv'));
+    return app.request(path, { method: 'POST', headers: { cookie: as[u]!.cookie, 'x-csrf-token': as[u]!.csrf }, body: form });
+  };
+  let target = '';
+  beforeAll(async () => {
+    target = institutionOf.culture!;
+  });
+
+  for (const u of USERS) {
+    it(`${u}: read ${READ(u) ? 200 : 403}, create/edit ${EDIT(u) ? 'yes' : 403}, status ${STATUS(u) ? 'yes' : 403}`, async () => {
+      const a = as[u]!;
+      expect((await a.get('/api/admin/registry/institutions')).status).toBe(READ(u) ? 200 : 403);
+      expect((await a.get(`/api/admin/registry/institutions/${target}`)).status).toBe(READ(u) ? 200 : 403);
+      expect((await a.get('/api/admin/registry/institutions/no-such-id')).status).toBe(READ(u) ? 404 : 403);
+      expect((await a.get('/api/admin/registry/templates/institutions.csv')).status).toBe(READ(u) ? 200 : 403);
+
+      const created = await a.post('/api/admin/registry/institutions', institutionBody());
+      expect(created.status).toBe(EDIT(u) ? 201 : 403);
+      const edit = await app.request(`/api/admin/registry/institutions/${target}`, { method: 'PUT', headers: { cookie: a.cookie, 'x-csrf-token': a.csrf, 'content-type': 'application/json' }, body: JSON.stringify({ ...institutionBody(), creditCode: undefined }) });
+      expect(edit.status).toBe(EDIT(u) ? 422 : 403); // allowed roles reach validation (credit code missing)
+
+      const [cur] = await deps.db.read.select({ s: t.institutions.licenseStatus }).from(t.institutions).where(eq(t.institutions.id, target));
+      const next = cur!.s === 'suspended' ? 'valid' : 'suspended';
+      const status = await a.post(`/api/admin/registry/institutions/${target}/status`, { status: next, effectiveOn: '2026-11-26', reasonZh: '矩阵测试：状态变更' });
+      expect(status.status).toBe(STATUS(u) ? 200 : 403);
+
+      const dry = await upload(u, '/api/admin/registry/imports/institutions', '机构名称\n某学校\n');
+      expect(dry.status).toBe(EDIT(u) ? 200 : 403);
+    });
+  }
+
+  for (const u of USERS) {
+    const scope = INSPECT(u);
+    it(`${u}: inspection results for a culture-supervised institution (${scope === 'supervised' && WHO[u].dept !== 'culture' ? 'other' : 'own'} department) → ${scope === null ? 403 : scope === 'supervised' && WHO[u].dept !== 'culture' ? 'row refused' : 'row accepted'}`, async () => {
+      const [inst] = await deps.db.read.select({ code: t.institutions.creditCode }).from(t.institutions).where(eq(t.institutions.id, target));
+      const res = await upload(u, '/api/admin/registry/imports/inspections', `年度,统一社会信用代码,检查结果,公布日期\n2025,${inst!.code},合格,2026-01-15\n`);
+      if (scope === null) return expect(res.status).toBe(403);
+      expect(res.status).toBe(200);
+      const report = (await res.json()) as { rows: { action: string; issues: { message: string }[] }[] };
+      const refused = scope === 'supervised' && WHO[u].dept !== 'culture';
+      expect(report.rows[0]!.action).toMatch(refused ? /^error$/ : /^(create|replace|unchanged)$/);
+      if (refused) expect(report.rows[0]!.issues[0]!.message).toBe('该机构不归您的部门主管，不能导入其检查结果');
+    });
+  }
 });
