@@ -220,6 +220,36 @@ export const inspectionFindings = sqliteTable(
   (t) => [index('inspection_findings_inspection_idx').on(t.inspectionId)],
 );
 
+/**
+ * An uploaded registry import (institutions, or one year's inspection results) between its dry run
+ * and its confirmation. The file itself is kept here, keyed by its SHA-256, so the confirm step
+ * applies exactly the previewed bytes in whichever app process receives it; rows expire after a day.
+ */
+export const registryImports = sqliteTable(
+  'registry_imports',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    kind: text('kind', { enum: ['institutions', 'inspections'] }).notNull(),
+    /** The inspection year of an inspections upload; null for institutions. */
+    year: integer('year'),
+    sha256: text('sha256').notNull(),
+    fileName: text('file_name').notNull(),
+    format: text('format', { enum: ['csv', 'xlsx'] }).notNull(),
+    content: blob('content', { mode: 'buffer' }).notNull(),
+    /** What the dry run promised (counts per outcome), compared again at apply time. */
+    summary: text('summary', { mode: 'json' }).$type<Record<string, number>>().notNull(),
+    uploadedBy: integer('uploaded_by')
+      .notNull()
+      .references(() => staff.id),
+    uploadedAt: integer('uploaded_at', { mode: 'timestamp_ms' }).notNull(),
+    appliedAt: integer('applied_at', { mode: 'timestamp_ms' }),
+  },
+  (t) => [
+    index('registry_imports_lookup_idx').on(t.uploadedBy, t.kind, t.sha256),
+    index('registry_imports_uploaded_idx').on(t.uploadedAt),
+  ],
+);
+
 // ---------------------------------------------------------------- staff and sessions
 
 export const staff = sqliteTable(
