@@ -5,7 +5,7 @@
  *
  * Never stale: every change to settings, holiday_overrides or departments, by any process or
  * script, gives meta.config_version a new random value (triggers, migration
- * 0007_intake_config_version). Intake reads that value inside its own write transaction — which
+ * 0008_intake_config_version). Intake reads that value inside its own write transaction — which
  * holds the database's write lock, so nothing can change between the check and the insert — and
  * reloads, through the same transaction, whenever it differs from the cached copy's. A missing
  * version row (a database restored from before the migration) means "always reload".
