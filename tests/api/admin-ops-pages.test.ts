@@ -17,6 +17,7 @@ import { seedDemoTemplates } from '../../api/demo/templates.ts';
 import { handleBackup } from '../../site/lib/admin/backup.ts';
 import { handleCase } from '../../site/lib/admin/case.ts';
 import { handlePublish, PUBLISH_REFRESH_SECONDS } from '../../site/lib/admin/publish.ts';
+import { handleStaff } from '../../site/lib/admin/staff.ts';
 import { handleTeam } from '../../site/lib/admin/team.ts';
 import { handleTemplates } from '../../site/lib/admin/templates.ts';
 import { logInAs, seedStaff, type StaffAgent } from '../helpers/admin-session.ts';
@@ -142,6 +143,19 @@ describe('/admin/team/', () => {
     const other = await handleTeam(deps, ...request('/admin/team/', { who: as['edu.head'], form: { action: 'deactivate', id: String(row!.id) } }), null, 'zh-CN');
     expect(other.kind === 'page' && other.status).toBe(404);
     expect((await deps.db.read.select().from(t.staff).where(eq(t.staff.id, row!.id)))[0]!.active).toBe(true);
+  });
+});
+
+describe('/admin/staff/ (sysadmin): reactivate and reset password too', () => {
+  it('a deactivated account can be reactivated; a password reset shows the new one once', async () => {
+    const [row] = await deps.db.read.select().from(t.staff).where(eq(t.staff.username, 'culture.wang'));
+    const off = await handleStaff(deps, ...request('/admin/staff/', { who: as.sysadmin, form: { action: 'deactivate', id: String(row!.id) } }), null, 'zh-CN');
+    expect(off.kind).toBe('response');
+    const on = await handleStaff(deps, ...request('/admin/staff/', { who: as.sysadmin, form: { action: 'reactivate', id: String(row!.id) } }), null, 'zh-CN');
+    expect(on.kind).toBe('response');
+    expect((await deps.db.read.select().from(t.staff).where(eq(t.staff.id, row!.id)))[0]!.active).toBe(true);
+    const reset = await handleStaff(deps, ...request('/admin/staff/', { who: as.sysadmin, form: { action: 'reset_password', id: String(row!.id) } }), null, 'en');
+    expect(reset.kind === 'page' && reset.state.message?.text).toMatch(/^culture\.wang's password was reset and all of their sessions ended\. New temporary password \(shown only this once\): [A-Za-z2-9]{16}$/);
   });
 });
 

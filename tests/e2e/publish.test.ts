@@ -11,8 +11,14 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { demoAccounts } from '../../api/demo/staff.ts';
 import { totpAt } from '../../api/staff/totp.ts';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createDb } from '../../db/client.ts';
+import { migrateDb } from '../../db/migrate.ts';
+import { loadEnv } from '../../api/env.ts';
+import { createLogger } from '../../api/logger.ts';
+import { buildSite } from '../../api/publish/build.ts';
 import { browserAvailability, launchBrowser } from '../helpers/browser.ts';
-import { startProduct, type RunningProduct } from '../helpers/server-process.ts';
+import { ROOT, startProduct, type RunningProduct } from '../helpers/server-process.ts';
 
 const availability = browserAvailability();
 const accountOf = (username: string) => demoAccounts().find((a) => a.username === username)!;
@@ -157,5 +163,31 @@ describe.skipIf(!availability.run)('publishing and templates in Chromium', () =>
     expect(download.suggestedFilename()).toMatch(/^peixun-backup-\d{4}-\d{2}-\d{2}-\d{6}\.db$/);
     expect(errors.concat(adminErrors)).toEqual([]);
     await admin.close();
+  }, 180_000);
+});
+
+describe('a real Astro build that fails', () => {
+  it('(its database has no tables) exits non-zero, leaves the live symlink where it was and removes its folder', async () => {
+    const dir = mkdtempSync(join(ROOT, 'dist', 'e2e-failbuild-'));
+    try {
+      const siteDir = join(dir, 'site');
+      const live = join(siteDir, 'builds', '1000');
+      mkdirSync(join(live, 'client'), { recursive: true });
+      writeFileSync(join(live, 'client', 'index.html'), '<h1>live</h1>');
+      symlinkSync(join('builds', '1000'), join(siteDir, 'current'));
+      // The service reads the data version from a proper database; the Astro child is pointed at
+      // an empty one, so its loaders fail the way a broken database would make them.
+      const db = await createDb(join(dir, 'ok.db'));
+      await migrateDb(db);
+      const env = loadEnv({ DATABASE_URL: `file:${join(dir, 'empty.db')}`, DATA_DIR: dir, SITE_DIR: siteDir, LOG_LEVEL: 'silent' });
+      const r = await buildSite(db, env, createLogger('silent'));
+      await db.close();
+      expect(r.ok, r.log.slice(-2000)).toBe(false);
+      expect(r.log).toMatch(/no such table|SQLITE_ERROR/i);
+      expect(realpathSync(join(siteDir, 'current'))).toBe(realpathSync(live));
+      expect(readdirSync(join(siteDir, 'builds'))).toEqual(['1000']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 180_000);
 });
