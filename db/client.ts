@@ -177,13 +177,25 @@ export async function createDb(urlOrPath: string, options: CreateDbOptions = {})
         }
         await writer.transaction(
           async (tx) => {
+            // Each unit in its own SAVEPOINT, set with plain statements: Drizzle's nested
+            // transaction would build a new handle (and its query builders) for every unit. The
+            // unit gets the group's handle; nothing it can do with it reaches past its savepoint.
+            const raw = rawTx(tx);
             for (const unit of batch) {
+              await raw.run('SAVEPOINT write_unit');
+              let value: unknown;
               try {
-                outcomes.push({ ok: true, value: await tx.transaction((sp) => unit.fn(sp)) });
+                value = await unit.fn(tx);
               } catch (error) {
                 if (isBusy(error)) throw error; // the connection is suspect: redo the whole group
+                // Undo the unit alone; if even that fails, the group's state is unknown: fail it.
+                await raw.run('ROLLBACK TO write_unit');
+                await raw.run('RELEASE write_unit');
                 outcomes.push({ ok: false, error });
+                continue;
               }
+              await raw.run('RELEASE write_unit');
+              outcomes.push({ ok: true, value });
             }
           },
           { behavior: 'immediate' },

@@ -98,16 +98,26 @@ function toRow(values: unknown[], columns: string[]): Row {
   return row as unknown as Row;
 }
 
-function resultSet(columns: string[], columnTypes: string[], rows: Row[], rowsAffected: number, lastInsertRowid: bigint | undefined): ResultSet {
-  return {
-    columns,
-    columnTypes,
-    rows,
-    rowsAffected,
-    lastInsertRowid,
-    toJSON: () => ({ columns, columnTypes, rows: rows.map((r) => Array.from(r as ArrayLike<unknown>)), rowsAffected, lastInsertRowid: lastInsertRowid?.toString() ?? null }),
-  };
+class LocalResultSet implements ResultSet {
+  constructor(
+    readonly columns: string[],
+    readonly columnTypes: string[],
+    readonly rows: Row[],
+    readonly rowsAffected: number,
+    readonly lastInsertRowid: bigint | undefined,
+  ) {}
+
+  toJSON() {
+    return {
+      columns: this.columns,
+      columnTypes: this.columnTypes,
+      rows: this.rows.map((r) => Array.from(r as ArrayLike<unknown>)),
+      rowsAffected: this.rowsAffected,
+      lastInsertRowid: this.lastInsertRowid?.toString() ?? null,
+    };
+  }
 }
+
 
 const SCHEMA_CHANGE = /^\s*(CREATE|ALTER|DROP)\b/i;
 
@@ -154,10 +164,10 @@ class Connection {
       p = this.prepare(sql);
       if (p.reader) {
         const rows = (p.stmt.all(bound) as unknown[][]).map((r) => toRow(r, p!.columns));
-        return resultSet(p.columns, p.columnTypes, rows, 0, undefined);
+        return new LocalResultSet(p.columns, p.columnTypes, rows, 0, undefined);
       }
       const info = p.stmt.run(bound);
-      return resultSet([], [], [], info.changes, BigInt(info.lastInsertRowid));
+      return new LocalResultSet([], [], [], info.changes, BigInt(info.lastInsertRowid));
     } catch (e) {
       // Do not trust a statement that failed; the next use prepares it afresh.
       this.cache.delete(sql);
