@@ -20,7 +20,7 @@
  *    the event loop. So the writer's busy_timeout is short and the real waiting for another
  *    process's lock happens here, asynchronously, with jittered backoff (up to ~10 s).
  */
-import { createClient, type Client } from '@libsql/client';
+import { createClient, type Client, type InValue, type ResultSet, type Row, type Transaction } from '@libsql/client';
 import { drizzle, type LibSQLDatabase } from 'drizzle-orm/libsql';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -45,6 +45,32 @@ export interface Db {
   readonly url: string;
   readonly isLocalFile: boolean;
   close(): Promise<void>;
+}
+
+/**
+ * Plain SQL on a write unit's transaction, without the query builder: for the one hot path where
+ * building ~10 queries per request costs more than running them (complaint intake, see
+ * bench/intake.ts). Same connection, same transaction, same SAVEPOINT as the unit's `tx`, so the
+ * two can be mixed freely inside one unit.
+ */
+export interface RawTx {
+  all(sql: string, args?: InValue[]): Promise<Row[]>;
+  run(sql: string, args?: InValue[]): Promise<ResultSet>;
+}
+
+/**
+ * The libSQL transaction under a Drizzle transaction handle. Drizzle keeps it on the session
+ * (`session.tx`, set by LibSQLSession.transaction and shared by nested SAVEPOINT handles); it is
+ * not public API, so this checks the shape and fails loudly rather than run outside the
+ * transaction if a Drizzle upgrade moves it (tests/unit/db-client.test.ts pins it).
+ */
+export function rawTx(tx: Tx): RawTx {
+  const inner = (tx as unknown as { session?: { tx?: Transaction } }).session?.tx;
+  if (!inner || typeof inner.execute !== 'function') throw new Error('rawTx: no libSQL transaction under this Drizzle handle (Drizzle internals changed?)');
+  return {
+    all: async (sql, args = []) => (await inner.execute({ sql, args })).rows,
+    run: (sql, args = []) => inner.execute({ sql, args }),
+  };
 }
 
 export interface CreateDbOptions {
