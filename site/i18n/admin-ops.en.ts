@@ -17,6 +17,7 @@ export const adminOpsEn: typeof adminOpsZhCN = {
     alreadyRunning: (id) => `Publish #${id} is already running; please wait for it. Its progress is below.`,
     running: (id) => `Publish #${id} is running…`,
     refreshNote: 'This page refreshes every 5 seconds.',
+    stale: (id) => `Publish #${id} has shown no sign of life for over 2 minutes; the process running it may have stopped. The public site is unaffected; “Publish now” starts again.`,
     log: 'Build log',
     logEmpty: '(no output yet)',
     history: 'History',

@@ -15,6 +15,7 @@ export const adminOpsZhCN = {
     alreadyRunning: (id: number) => `发布 #${id} 正在进行中，请等它完成；下面是它的进度。`,
     running: (id: number) => `发布 #${id} 正在进行…`,
     refreshNote: '本页每5秒自动刷新一次。',
+    stale: (id: number) => `发布 #${id} 已超过2分钟没有进展，执行它的进程可能已中断。公众网站未受影响；再次点击“立即发布”将重新开始。`,
     log: '生成日志',
     logEmpty: '（暂无输出）',
     history: '发布记录',

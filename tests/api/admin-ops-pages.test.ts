@@ -94,6 +94,25 @@ describe('/admin/publish/', () => {
     }
   });
 
+  it('a build whose process died: no endless refresh, the button is back and takes over', async () => {
+    const [row] = await deps.db.write((tx) => tx.insert(t.siteBuilds).values({ status: 'running', startedAt: deps.clock.now(), heartbeatAt: deps.clock.now(), dataVersion: 0 }).returning());
+    const fresh = await handlePublish(deps, ...request('/admin/publish/', { who: as.coord }), null, 'zh-CN');
+    expect(fresh.kind === 'page' && fresh.state.overview).toMatchObject({ runningId: row!.id, runningStale: false });
+    deps.clock.advance(3 * 60_000);
+    as.coord = await logInAs(testApp(deps), deps, 'coord');
+    const stale = await handlePublish(deps, ...request('/admin/publish/', { who: as.coord }), null, 'zh-CN');
+    expect(stale.kind === 'page' && [stale.state.refresh, stale.state.overview.runningStale]).toEqual([null, true]);
+    deps.siteBuild = { argv: (dir) => [SCRIPT, dir, 'ok'] };
+    try {
+      const again = await handlePublish(deps, ...request('/admin/publish/', { who: as.coord, form: {} }), null, 'zh-CN');
+      expect(again.kind === 'response' && again.response.headers.get('location')).toMatch(/m=started$/);
+      expect((await deps.db.read.select().from(t.siteBuilds).where(eq(t.siteBuilds.id, row!.id)))[0]!.status).toBe('failed');
+      for (let i = 0; i < 100 && (await deps.db.read.select().from(t.siteBuilds).where(eq(t.siteBuilds.status, 'running'))).length; i++) await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      delete deps.siteBuild;
+    }
+  });
+
   it('an unknown build number is a 404 page, not an error', async () => {
     const r = await handlePublish(deps, ...request('/admin/publish/?build=99999', { who: as.coord }), null, 'zh-CN');
     expect(r.kind === 'page' && [r.status, r.state.shown]).toEqual([404, null]);

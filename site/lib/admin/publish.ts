@@ -46,6 +46,6 @@ export async function handlePublish(deps: Deps, request: Request, url: URL, ip: 
   const m = url.searchParams.get('m');
   const message: Notice | null =
     shown && m === 'started' ? { kind: 'ok', text: t.started(shown.id) } : shown && m === 'running' ? { kind: 'error', text: t.alreadyRunning(shown.id) } : null;
-  const refresh = overview.runningId !== null ? PUBLISH_REFRESH_SECONDS : null;
+  const refresh = overview.runningId !== null && !overview.runningStale ? PUBLISH_REFRESH_SECONDS : null;
   return { kind: 'page', status: raw && !shown ? 404 : 200, state: { ...frame, overview, shown, message, refresh } };
 }
