@@ -1,8 +1,9 @@
 /**
  * Online consistent backup for the system administrator (DOMAIN.md: sysadmin "backups").
  *
- * A local libSQL file is copied with `VACUUM INTO`: it runs as one read transaction, so the copy is
- * the database exactly as of one commit while the app keeps writing (WAL readers do not block the
+ * A local libSQL file is copied with `VACUUM INTO` (in a child process, backup-snapshot.mjs, so
+ * the synchronous driver does not stall this process): it runs as one read transaction, so the
+ * copy is the database exactly as of one commit while the app keeps writing (WAL readers do not block the
  * writer, and the writer does not block them). The copy is a complete, compacted, standalone
  * database file (no -wal to go with it). It is written to a private temporary folder under
  * DATA_DIR (same disk as the database, not a possibly small tmpfs), opened, unlinked at once —
@@ -14,12 +15,14 @@
  *
  * Rate-limited (a backup reads the whole database), audited (who, when, how big; never content).
  */
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Deps } from '../deps.ts';
 import { appendAudit } from '../audit/log.ts';
 import { ApiError } from '../lib/errors.ts';
+import { projectRoot } from '../lib/project-root.ts';
 import { consumeRateLimit } from '../security/rate-limit.ts';
 import type { AdminActor } from './system.ts';
 
@@ -61,7 +64,7 @@ export async function takeBackup(deps: Pick<Deps, 'db' | 'env' | 'clock'>, actor
   const path = join(dir, fileName);
   let handle: FileHandle | null = null;
   try {
-    await db.readClient.execute({ sql: 'VACUUM INTO ?', args: [path] });
+    await snapshot(db.url, path);
     handle = await open(path, 'r');
     const { size } = await handle.stat();
     return { fileName, size, stream: streamAndClose(handle) };
@@ -72,6 +75,22 @@ export async function takeBackup(deps: Pick<Deps, 'db' | 'env' | 'clock'>, actor
     // Unlinked while open: the bytes stay readable through the descriptor and vanish with it.
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+const snapshotScript = () => join(projectRoot(), 'api', 'admin', 'backup-snapshot.mjs');
+
+/**
+ * `VACUUM INTO` in a child process: the local driver is synchronous and would otherwise stall
+ * every request of this process for as long as the copy takes (seconds for a large database).
+ */
+function snapshot(url: string, target: string): Promise<void> {
+  return new Promise((resolveDone, reject) => {
+    const child = spawn(process.execPath, [snapshotScript(), url, target], { cwd: projectRoot(), stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolveDone() : reject(new Error(`backup snapshot failed (${code}): ${err.slice(0, 500)}`))));
+  });
 }
 
 function streamAndClose(handle: FileHandle): ReadableStream<Uint8Array> {

@@ -12,7 +12,7 @@ import { Hono } from 'hono';
 import type { StaffRole } from '../../db/schema.ts';
 import type { Deps } from '../deps.ts';
 import { ApiError } from '../lib/errors.ts';
-import { buildDetail, buildHistory, runningBuild, startPublish } from '../publish/build-runs.ts';
+import { buildDetail, buildHistory, runningBuild, STALE_AFTER_MS, startPublish } from '../publish/build-runs.ts';
 import { currentBuildDir, readBuildInfo } from '../publish/site-dirs.ts';
 import { backupResponse, mayBackUp, takeBackup } from './backup.ts';
 import { sessionOf, type AdminContext, type AdminEnv } from './http.ts';
@@ -20,13 +20,16 @@ import { mayAdminister } from './system-routes.ts';
 
 export const mayPublish = mayAdminister;
 
-export async function publishOverview(deps: Pick<Deps, 'db' | 'env'>) {
+export async function publishOverview(deps: Pick<Deps, 'db' | 'env' | 'clock'>) {
   const liveDir = currentBuildDir(deps.env.SITE_DIR);
   const info = liveDir ? readBuildInfo(liveDir) : null;
   const running = await runningBuild(deps.db);
+  const lastSign = running ? (running.heartbeatAt ?? running.startedAt).getTime() : 0;
   return {
     live: info ? { id: info.id, builtAt: info.builtAt, dataVersion: info.dataVersion } : null,
     runningId: running?.id ?? null,
+    /** The running build's process has stopped sending heartbeats: publishing again takes over. */
+    runningStale: !!running && deps.clock.now().getTime() - lastSign >= STALE_AFTER_MS,
     builds: await buildHistory(deps.db, liveDir),
   };
 }

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { asc, desc, gt } from 'drizzle-orm';
-import type { Db, Tx } from '../../db/client.ts';
+import { type Db, type RawTx, type Tx } from '../../db/client.ts';
 import { auditLog } from '../../db/schema.ts';
 
 export interface AuditEntry {
@@ -87,6 +87,33 @@ export async function appendAuditMany(tx: Tx, entries: readonly AuditEntry[]): P
   });
   // 11 columns a row: 200 rows stay far below SQLite's bound-parameter limit.
   for (let i = 0; i < rows.length; i += 200) await tx.insert(auditLog).values(rows.slice(i, i + 200));
+}
+
+/** The chain's tail, for callers that fold it into a query of their own (intake). */
+export const AUDIT_TAIL_SQL = 'SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1';
+
+/**
+ * appendAudit for a caller that has already read the tail (AUDIT_TAIL_SQL) in the same write
+ * transaction, with nothing appended since: one plain INSERT instead of a read and a built insert.
+ */
+export async function appendAuditAfter(raw: RawTx, prevHash: string | null, entry: AuditEntry): Promise<void> {
+  const prev = prevHash ?? GENESIS_HASH;
+  await raw.run(
+    'INSERT INTO audit_log (at, actor_kind, actor_staff_id, actor_role, action, object_type, object_id, ip, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    [
+      entry.at.getTime(),
+      entry.actorKind,
+      entry.actorStaffId ?? null,
+      entry.actorRole ?? null,
+      entry.action,
+      entry.objectType,
+      entry.objectId ?? null,
+      entry.ip ?? null,
+      entry.detail ? JSON.stringify(entry.detail) : null,
+      prev,
+      hashEntry(entry, prev),
+    ],
+  );
 }
 
 /** Walks the whole chain in pages; returns the first broken row id, or null when intact. */

@@ -13,7 +13,7 @@
  *                heartbeat; the row ends as succeeded or failed with an audit row either way.
  */
 import { hostname } from 'node:os';
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, lt, ne, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import * as t from '../../db/schema.ts';
 import { appendAudit } from '../audit/log.ts';
@@ -28,6 +28,8 @@ export const STALE_AFTER_MS = 2 * 60_000;
 export const MAX_LOG_CHARS = 200_000;
 /** How many builds the history shows. */
 export const HISTORY_LIMIT = 20;
+/** Builds older than the last this many keep their row (the history) but not their log. */
+export const KEEP_LOGS = 50;
 
 export interface Requester {
   staffId: number | null;
@@ -97,6 +99,7 @@ async function finish(db: Db, build: BuildRow, by: Requester, ok: boolean, dir: 
       .update(t.siteBuilds)
       .set({ status: ok ? 'succeeded' : 'failed', finishedAt: now, heartbeatAt: null, dir: ok ? dir : null, log: tail ? sql`substr(${t.siteBuilds.log} || ${tail}, -${MAX_LOG_CHARS})` : sql`${t.siteBuilds.log}` })
       .where(and(eq(t.siteBuilds.id, build.id), eq(t.siteBuilds.status, 'running')));
+    await tx.update(t.siteBuilds).set({ log: '' }).where(and(lt(t.siteBuilds.id, build.id - KEEP_LOGS + 1), ne(t.siteBuilds.status, 'running')));
     await appendAudit(tx, {
       at: now,
       actorKind: by.staffId ? 'staff' : 'system',

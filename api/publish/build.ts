@@ -6,14 +6,15 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { Db } from '../../db/client.ts';
 import type { Env } from '../env.ts';
+import { projectRoot } from '../lib/project-root.ts';
 import { buildsDir, currentBuildDir, currentLink, readBuildInfo, type BuildInfo } from './site-dirs.ts';
 
-export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const ASTRO_BIN = join(PROJECT_ROOT, 'node_modules', 'astro', 'bin', 'astro.mjs');
+/** Kept for bench/build.ts. */
+export const PROJECT_ROOT = projectRoot();
+const astroBin = () => join(PROJECT_ROOT, 'node_modules', 'astro', 'bin', 'astro.mjs');
 /** Built folders kept on disk (the live one always stays): enough to look back, not to fill the disk. */
 export const KEEP_BUILDS = 3;
 
@@ -55,11 +56,11 @@ export async function buildSite(db: Db, env: Env, log: Logger, onOutput?: (chunk
   const version = await dataVersion(db);
   let output = '';
   const code = await new Promise<number>((resolveExit) => {
-    const argv = options.argv?.(dir) ?? [ASTRO_BIN, 'build', '--outDir', dir, '--silent'];
+    const argv = options.argv?.(dir) ?? [astroBin(), 'build', '--outDir', dir, '--silent'];
     // The child reads the same database this process uses (env may differ from process.env in tests).
     const dbEnv = { DATABASE_URL: env.DATABASE_URL, ...(env.DATABASE_AUTH_TOKEN ? { DATABASE_AUTH_TOKEN: env.DATABASE_AUTH_TOKEN } : {}) };
     const child = spawn(process.execPath, argv, {
-      cwd: PROJECT_ROOT,
+      cwd: projectRoot(),
       env: { ...process.env, ...dbEnv, ASTRO_TELEMETRY_DISABLED: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

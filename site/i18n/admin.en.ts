@@ -2,6 +2,7 @@
 import type { Messages } from './index.ts';
 import { adminRegistryEn } from './admin-registry.en.ts';
 import { adminSystemEn } from './admin-system.en.ts';
+import { adminOpsEn } from './admin-ops.en.ts';
 
 export const adminEn: Messages['admin'] = {
   title: 'Staff desk',
@@ -299,6 +300,7 @@ export const adminEn: Messages['admin'] = {
     days: (n: number) => (n === 1 ? '1 day' : `${n} days`),
   },
   system: adminSystemEn,
+  ops: adminOpsEn,
   registry: adminRegistryEn,
   moderation: {
     title: 'Moderation and publication',

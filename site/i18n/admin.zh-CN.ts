@@ -1,5 +1,6 @@
 /** Strings of the staff admin pages (工作台), zh-CN. Part of zh-CN.ts (`admin`); en in admin.en.ts. */
 import { adminSystemZhCN } from './admin-system.zh-CN.ts';
+import { adminOpsZhCN } from './admin-ops.zh-CN.ts';
 import { adminRegistryZhCN } from './admin-registry.zh-CN.ts';
 
 export const adminZhCN = {
@@ -299,6 +300,7 @@ export const adminZhCN = {
     days: (n: number) => `${n}天`,
   },
   system: adminSystemZhCN,
+  ops: adminOpsZhCN,
   registry: adminRegistryZhCN,
   moderation: {
     title: '审核与发布',

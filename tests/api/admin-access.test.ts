@@ -465,6 +465,90 @@ describe('GET /api/admin/complaints/:code/attachments/:id — evidence files, ha
   });
 });
 
+describe('publishing, backup, templates and department staff — each role × own / other department', () => {
+  const SCRIPT = new URL('../fixtures/fake-site-build.mjs', import.meta.url).pathname;
+  const mayPublish = (u: User) => WHO[u].role === 'coordinator' || WHO[u].role === 'sysadmin';
+  const isHead = (u: User) => WHO[u].role === 'dept_head';
+  let cultureTemplate: number;
+  let cultureExtra: number;
+
+  beforeAll(async () => {
+    deps.siteBuild = { argv: (dir) => [SCRIPT, dir, 'ok'] };
+    const [tpl] = await deps.db.write((tx) =>
+      tx.insert(t.responseTemplates).values({ departmentCode: 'culture', forStatus: 'submitted', title: '受理告知', body: '您的投诉已受理。', updatedAt: deps.clock.now() }).returning({ id: t.responseTemplates.id }),
+    );
+    cultureTemplate = tpl!.id;
+    const [extra] = await deps.db.write(async (tx) =>
+      tx.insert(t.staff).values({ username: 'culture.extra', displayName: '文旅局 新承办人', departmentCode: 'culture', role: 'handler', passwordHash: await hashPassword('Culture-extra-2026') }).returning({ id: t.staff.id }),
+    );
+    cultureExtra = extra!.id;
+  });
+  afterAll(async () => {
+    // Let a build started here finish before the database goes away.
+    for (let i = 0; i < 100; i++) {
+      const running = await deps.db.read.select().from(t.siteBuilds).where(eq(t.siteBuilds.status, 'running'));
+      if (running.length === 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    delete deps.siteBuild;
+  });
+
+  for (const u of USERS) {
+    it(`GET/POST /publish, GET /publish/:id as ${u} → ${mayPublish(u) ? '200/202, 404 unknown' : '403'}`, async () => {
+      const list = await as[u]!.get('/api/admin/publish');
+      expect(list.status).toBe(mayPublish(u) ? 200 : 403);
+      const start = await as[u]!.post('/api/admin/publish');
+      if (mayPublish(u)) expect([200, 202]).toContain(start.status);
+      else expect(start.status).toBe(403);
+      expect((await as[u]!.get('/api/admin/publish/999999')).status).toBe(mayPublish(u) ? 404 : 403);
+    });
+
+    it(`POST /backup as ${u} → ${WHO[u].role === 'sysadmin' ? 200 : 403}`, async () => {
+      const res = await as[u]!.post('/api/admin/backup');
+      expect(res.status).toBe(WHO[u].role === 'sysadmin' ? 200 : 403);
+      await res.arrayBuffer();
+    });
+
+    it(`templates as ${u}: list ${WHO[u].role === 'sysadmin' ? 403 : 200}; create ${isHead(u) ? 201 : 403}; culture's template ${u === 'culture.head' ? 200 : isHead(u) ? 404 : 403}`, async () => {
+      const list = await as[u]!.get('/api/admin/templates');
+      expect(list.status).toBe(WHO[u].role === 'sysadmin' ? 403 : 200);
+      if (list.status === 200) {
+        const body = await list.json();
+        expect(body.department).toBe(WHO[u].dept);
+        expect(body.templates.some((x: { id: number }) => x.id === cultureTemplate)).toBe(WHO[u].dept === 'culture');
+      }
+      const created = await as[u]!.post('/api/admin/templates', { forStatus: 'accepted', title: `${u} 的模板`, body: '已联系机构了解情况。' });
+      expect(created.status).toBe(isHead(u) ? 201 : 403);
+      const edit = await app.request(`/api/admin/templates/${cultureTemplate}`, {
+        method: 'PUT',
+        headers: { cookie: as[u]!.cookie, 'x-csrf-token': as[u]!.csrf, 'content-type': 'application/json' },
+        body: JSON.stringify({ forStatus: 'submitted', title: '受理告知', body: `您的投诉已受理（${u}）。` }),
+      });
+      expect(edit.status).toBe(u === 'culture.head' ? 200 : isHead(u) ? 404 : 403);
+    });
+
+    it(`team as ${u}: list ${isHead(u) ? 200 : 403}; a culture handler's TOTP reset ${u === 'culture.head' ? 200 : isHead(u) ? 404 : 403}`, async () => {
+      const list = await as[u]!.get('/api/admin/team');
+      expect(list.status).toBe(isHead(u) ? 200 : 403);
+      if (list.status === 200) expect((await list.json()).staff.every((s: { departmentCode: string }) => s.departmentCode === WHO[u].dept)).toBe(true);
+      const reset = await as[u]!.post(`/api/admin/team/${cultureExtra}/reset-totp`);
+      expect(reset.status).toBe(u === 'culture.head' ? 200 : isHead(u) ? 404 : 403);
+      const create = await as[u]!.post('/api/admin/team', { username: `${u.replace(/\W/g, '')}.new`, displayName: '新同事' });
+      expect(create.status).toBe(isHead(u) ? 201 : 403);
+      if (create.status === 201) {
+        const [row] = await deps.db.read.select().from(t.staff).where(eq(t.staff.username, `${u.replace(/\W/g, '')}.new`));
+        expect(row).toMatchObject({ departmentCode: WHO[u].dept, role: 'handler' });
+      }
+    });
+  }
+
+  it('a department head cannot touch their own account, another head, or a coordinator (404)', async () => {
+    for (const target of ['culture.head', 'edu.head', 'coord', 'sysadmin'] as const) {
+      expect((await as['culture.head']!.post(`/api/admin/team/${staffIds[target]}/deactivate`)).status).toBe(404);
+    }
+  });
+});
+
 describe('registry routes — each role × the institution’s supervising department (own / other)', () => {
   // Written out from DOMAIN.md (see api/registry/access.ts for the reasoning): the education
   // bureau licenses, its head decides status changes, co-supervisors import results only for

@@ -13,7 +13,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '../../db/client.ts';
 import * as t from '../../db/schema.ts';
-import { claimBuild, runBuild, STALE_AFTER_MS, startPublish } from '../../api/publish/build-runs.ts';
+import { claimBuild, KEEP_LOGS, runBuild, STALE_AFTER_MS, startPublish } from '../../api/publish/build-runs.ts';
 import { KEEP_BUILDS } from '../../api/publish/build.ts';
 import { buildsDir, currentLink } from '../../api/publish/site-dirs.ts';
 import { logInAs, seedStaff, type StaffAgent } from '../helpers/admin-session.ts';
@@ -126,6 +126,21 @@ describe('running a build', () => {
     const folders = readdirSync(buildsDir(deps.env.SITE_DIR));
     expect(folders).toHaveLength(KEEP_BUILDS);
     expect(folders.map((f) => join(buildsDir(deps.env.SITE_DIR), f))).toContain(live());
+  });
+});
+
+describe('old build logs', () => {
+  it(`rows stay as history, but only the last ${KEEP_LOGS} builds keep their logs`, async () => {
+    const at = deps.clock.now();
+    await deps.db.write((tx) => tx.insert(t.siteBuilds).values(Array.from({ length: KEEP_LOGS + 5 }, () => ({ status: 'failed' as const, startedAt: at, finishedAt: at, dataVersion: 0, log: 'old output\n' }))));
+    const claim = await claimBuild(deps.db, system, deps.clock.now());
+    await runBuild(deps, claim.build, system, build('ok'));
+    const rows = await deps.db.read.select({ id: t.siteBuilds.id, log: t.siteBuilds.log }).from(t.siteBuilds);
+    const newest = rows.filter((r) => r.id > claim.build.id - KEEP_LOGS);
+    expect(newest.length).toBe(KEEP_LOGS);
+    expect(newest.every((r) => r.log !== '')).toBe(true);
+    expect(rows.filter((r) => r.id <= claim.build.id - KEEP_LOGS).every((r) => r.log === '')).toBe(true);
+    expect(rows.length).toBeGreaterThan(KEEP_LOGS + 5);
   });
 });
 
