@@ -25,6 +25,7 @@ import { drizzle, type LibSQLDatabase } from 'drizzle-orm/libsql';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createLocalWriter } from './local-writer.ts';
 import * as schema from './schema.ts';
 
 export type Orm = LibSQLDatabase<typeof schema>;
@@ -105,6 +106,12 @@ export function normaliseDbUrl(urlOrPath: string): string {
   return `file:${urlOrPath}`;
 }
 
+/** The file path a `file:` URL names (as @libsql/client reads it: file:rel, file:/abs, file:///abs). */
+function filePath(url: string): string {
+  const rest = url.slice('file:'.length).split('?')[0]!;
+  return rest.startsWith('//') ? fileURLToPath(url.split('?')[0]!) : decodeURIComponent(rest);
+}
+
 function isBusy(err: unknown): boolean {
   const e = err as { code?: string; rawCode?: number; message?: string; cause?: unknown } | null;
   if (!e) return false;
@@ -118,8 +125,9 @@ export async function createDb(urlOrPath: string, options: CreateDbOptions = {})
   const busyTimeoutMs = options.busyTimeoutMs ?? 50;
 
   const openWriter = async () => {
-    // One connection for writes, so the PRAGMAs we set are on the connection we use.
-    const client = createClient({ url, concurrency: 1, timeout: busyTimeoutMs });
+    // One connection for writes, so the PRAGMAs we set are on the connection we use; it keeps
+    // its prepared statements (db/local-writer.ts).
+    const client = createLocalWriter(filePath(url), busyTimeoutMs);
     await client.execute('PRAGMA journal_mode = WAL');
     for (const p of PRAGMAS(busyTimeoutMs)) await client.execute(p);
     return client;
@@ -169,13 +177,25 @@ export async function createDb(urlOrPath: string, options: CreateDbOptions = {})
         }
         await writer.transaction(
           async (tx) => {
+            // Each unit in its own SAVEPOINT, set with plain statements: Drizzle's nested
+            // transaction would build a new handle (and its query builders) for every unit. The
+            // unit gets the group's handle; nothing it can do with it reaches past its savepoint.
+            const raw = rawTx(tx);
             for (const unit of batch) {
+              await raw.run('SAVEPOINT write_unit');
+              let value: unknown;
               try {
-                outcomes.push({ ok: true, value: await tx.transaction((sp) => unit.fn(sp)) });
+                value = await unit.fn(tx);
               } catch (error) {
                 if (isBusy(error)) throw error; // the connection is suspect: redo the whole group
+                // Undo the unit alone; if even that fails, the group's state is unknown: fail it.
+                await raw.run('ROLLBACK TO write_unit');
+                await raw.run('RELEASE write_unit');
                 outcomes.push({ ok: false, error });
+                continue;
               }
+              await raw.run('RELEASE write_unit');
+              outcomes.push({ ok: true, value });
             }
           },
           { behavior: 'immediate' },

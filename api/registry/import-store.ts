@@ -37,8 +37,8 @@ export async function keepUpload(db: Db, u: StoredUpload, staffId: number, now: 
   });
 }
 
-/** The caller's own, unexpired, not yet applied preview of this file, inside the applying transaction. */
-export async function findUpload(tx: Tx, kind: StoredUpload['kind'], sha256: string, staffId: number, now: Date) {
+/** The caller's own, unexpired, not yet applied preview of this file (read before, and again inside, the applying transaction). */
+export async function findUpload(tx: Pick<Tx, 'select'>, kind: StoredUpload['kind'], sha256: string, staffId: number, now: Date) {
   const [row] = await tx
     .select()
     .from(registryImports)

@@ -112,15 +112,25 @@ const fingerprint = (result: string, publishedOn: string, publishedBy: string[],
 
 const findingRows = (v: InspectionRow) => v.findings.map((code) => ({ code, note: v.note, rectification: v.rectification, rectifiedOn: v.rectification === 'done' ? v.rectifiedOn : null }));
 
-async function check(reader: Reader, grid: Grid, who: InspectionScope, today: string, lang: Lang): Promise<Checked> {
+/** Headers and every row through the schema: CPU work, done before the write lock is taken. */
+function parseFile(grid: Grid, today: string, lang: Lang) {
   const map = mapHeaders(INSPECTION_COLUMNS, grid.headers, lang);
   const fileIssues = headerIssues(map, lang);
-  if (fileIssues.length) return { year: null, fileIssues, rows: [], plan: [] };
   const schema = InspectionRowSchema(today);
-  const parsed = grid.rows.map((r) => {
-    const raw = cellsOf(r.cells, map, FIELDS);
-    return { row: r.row, raw, result: parseWith(schema, raw, lang) };
-  });
+  const parsed = fileIssues.length
+    ? []
+    : grid.rows.map((r) => {
+        const raw = cellsOf(r.cells, map, FIELDS);
+        return { row: r.row, raw, result: parseWith(schema, raw, lang) };
+      });
+  return { map, fileIssues, parsed, lang };
+}
+type ParsedFile = ReturnType<typeof parseFile>;
+
+async function check(reader: Reader, grid: Grid, pf: ParsedFile, who: InspectionScope): Promise<Checked> {
+  const { map, fileIssues, parsed } = pf;
+  const lang = pf.lang;
+  if (fileIssues.length) return { year: null, fileIssues, rows: [], plan: [] };
   const valid = parsed.flatMap((p) => (p.result.ok ? [p.result.data] : []));
   const insts = await chunked(valid.map((v) => v.creditCode), (c) => reader.select({ id: institutions.id, name: institutions.name, creditCode: institutions.creditCode }).from(institutions).where(inArray(institutions.creditCode, c)));
   const byCode = new Map(insts.map((i) => [i.creditCode, i]));
@@ -183,7 +193,7 @@ export async function dryRunInspectionImport(db: Db, file: { bytes: Buffer; name
   const read = await readUpload(file.bytes);
   if (!read.ok) return { ok: false, status: read.key === 'import_file_too_large' ? 413 : 422, key: read.key };
   const sha256 = sha256Hex(file.bytes);
-  const checked = await check(db.read, read.grid, who, beijingDate(now), lang);
+  const checked = await check(db.read, read.grid, parseFile(read.grid, beijingDate(now), lang), who);
   const r = report(checked, read.grid, sha256, file.name);
   if (r.applicable) await keepUpload(db, { kind: 'inspections', year: r.year, sha256, fileName: file.name, format: read.grid.format, content: file.bytes, summary: r.counts }, actor.staffId, now);
   return { ok: true, report: r };
@@ -192,24 +202,28 @@ export async function dryRunInspectionImport(db: Db, file: { bytes: Buffer; name
 export type ApplyResult = { ok: true; counts: ImportReport['counts']; importId: number; year: number } | { ok: false; status: 404 | 409 | 422; key: MessageKey };
 
 export async function applyInspectionImport(db: Db, sha256: string, who: InspectionScope, actor: AdminActor, now: Date, lang: Lang): Promise<ApplyResult> {
-  const stored = await db.write((tx) => findUpload(tx, 'inspections', sha256, actor.staffId, now));
+  const stored = await findUpload(db.read, 'inspections', sha256, actor.staffId, now);
   if (!stored) return { ok: false, status: 404, key: 'import_not_previewed' };
   const read = await readUpload(stored.content);
   if (!read.ok) return { ok: false, status: 422, key: read.key };
+  const pf = parseFile(read.grid, beijingDate(now), lang);
   return db.write(async (tx): Promise<ApplyResult> => {
     const again = await findUpload(tx, 'inspections', sha256, actor.staffId, now);
     if (!again || again.id !== stored.id) return { ok: false, status: 404, key: 'import_not_previewed' };
-    const checked = await check(tx, read.grid, who, beijingDate(now), lang);
+    const checked = await check(tx, read.grid, pf, who);
     const r = report(checked, read.grid, sha256, stored.fileName);
     if (!r.applicable || checked.year === null) return { ok: false, status: 422, key: 'import_has_errors' };
     if (JSON.stringify(r.counts) !== JSON.stringify(stored.summary)) return { ok: false, status: 409, key: 'import_changed' };
     const year = checked.year;
-    for (const item of checked.plan) {
-      // Replace: the old row's findings go with it (ON DELETE CASCADE).
-      await tx.delete(inspections).where(and(eq(inspections.institutionId, item.institutionId), eq(inspections.year, year)));
-      const [ins] = await tx.insert(inspections).values({ institutionId: item.institutionId, year, result: item.v.result, publishedOn: item.v.publishedOn, publishedBy: item.publishedBy }).returning({ id: inspections.id });
-      const f = findingRows(item.v);
-      if (f.length) await tx.insert(inspectionFindings).values(f.map((x) => ({ ...x, inspectionId: ins!.id })));
+    // Batched, so a 5,000-row year holds the write lock briefly. Replace: the old rows' findings
+    // go with them (ON DELETE CASCADE).
+    for (let i = 0; i < checked.plan.length; i += 200) {
+      const chunk = checked.plan.slice(i, i + 200);
+      const replaced = chunk.filter((p) => p.action === 'replace').map((p) => p.institutionId);
+      if (replaced.length) await tx.delete(inspections).where(and(eq(inspections.year, year), inArray(inspections.institutionId, replaced)));
+      const ids = await tx.insert(inspections).values(chunk.map((item) => ({ institutionId: item.institutionId, year, result: item.v.result, publishedOn: item.v.publishedOn, publishedBy: item.publishedBy }))).returning({ id: inspections.id });
+      const f = chunk.flatMap((item, j) => findingRows(item.v).map((x) => ({ ...x, inspectionId: ids[j]!.id })));
+      for (let k = 0; k < f.length; k += 200) await tx.insert(inspectionFindings).values(f.slice(k, k + 200));
     }
     await bumpDataVersion(tx, now);
     await markApplied(tx, stored.id, now);

@@ -12,9 +12,10 @@
  */
 import { eq, inArray } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/client.ts';
-import { institutions, licenseStatusHistory } from '../../db/schema.ts';
+import { institutions, institutionSupervisors, licenseStatusHistory } from '../../db/schema.ts';
+import { supervisorsFor } from '../institutions/supervisors.ts';
 import type { AdminActor } from '../admin/system.ts';
-import { appendAudit } from '../audit/log.ts';
+import { appendAudit, appendAuditMany, type AuditEntry } from '../audit/log.ts';
 import { parseWith } from '../lib/errors.ts';
 import { msg, type Lang, type MessageKey } from '../lib/messages.ts';
 import { INSTITUTION_COLUMNS, mapHeaders } from './import-columns.ts';
@@ -42,12 +43,20 @@ async function existingBy(reader: Reader, col: typeof institutions.creditCode | 
   return out;
 }
 
-async function check(reader: Reader, db: Db, grid: Grid, lang: Lang): Promise<Checked> {
+/** Headers and every row through the schema: CPU work, done before the write lock is taken. */
+async function parseFile(db: Db, grid: Grid, lang: Lang) {
   const map = mapHeaders(INSTITUTION_COLUMNS, grid.headers, lang);
   const fileIssues = headerIssues(map, lang);
-  if (fileIssues.length) return { fileIssues, rows: [], plan: [] };
   const schema = InstitutionInputSchema(await referenceLists(db));
-  const parsed = grid.rows.map((r) => ({ row: r.row, raw: cellsOf(r.cells, map, INSTITUTION_FIELDS), result: parseWith(schema, cellsOf(r.cells, map, INSTITUTION_FIELDS), lang) }));
+  const parsed = fileIssues.length ? [] : grid.rows.map((r) => ({ row: r.row, raw: cellsOf(r.cells, map, INSTITUTION_FIELDS), result: parseWith(schema, cellsOf(r.cells, map, INSTITUTION_FIELDS), lang) }));
+  return { map, fileIssues, parsed };
+}
+type ParsedFile = Awaited<ReturnType<typeof parseFile>>;
+
+/** The parsed rows against the register as `reader` sees it: duplicates, create or update. */
+async function check(reader: Reader, grid: Grid, pf: ParsedFile, lang: Lang): Promise<Checked> {
+  const { map, fileIssues, parsed } = pf;
+  if (fileIssues.length) return { fileIssues, rows: [], plan: [] };
   const valid = parsed.flatMap((p) => (p.result.ok ? [p.result.data] : []));
   const [byCredit, byLicense] = await Promise.all([existingBy(reader, institutions.creditCode, valid.map((v) => v.creditCode)), existingBy(reader, institutions.licenseNo, valid.map((v) => v.licenseNo))]);
   const creditMap = new Map(byCredit.map((r) => [r.creditCode, r]));
@@ -105,7 +114,7 @@ export async function dryRunInstitutionImport(db: Db, file: { bytes: Buffer; nam
   const read = await readUpload(file.bytes);
   if (!read.ok) return { ok: false, status: read.key === 'import_file_too_large' ? 413 : 422, key: read.key };
   const sha256 = sha256Hex(file.bytes);
-  const checked = await check(db.read, db, read.grid, lang);
+  const checked = await check(db.read, read.grid, await parseFile(db, read.grid, lang), lang);
   const r = report(checked, read.grid, sha256, file.name);
   if (r.applicable) await keepUpload(db, { kind: 'institutions', year: null, sha256, fileName: file.name, format: read.grid.format, content: file.bytes, summary: r.counts }, actor.staffId, now);
   return { ok: true, report: r };
@@ -115,35 +124,36 @@ export type ApplyResult = { ok: true; counts: ImportReport['counts']; importId: 
 
 export async function applyInstitutionImport(db: Db, sha256: string, actor: AdminActor, now: Date, lang: Lang): Promise<ApplyResult> {
   // Parse outside the write lock (the bytes are immutable, named by their hash); re-check inside it.
-  const stored = await db.write((tx) => findUpload(tx, 'institutions', sha256, actor.staffId, now));
+  const stored = await findUpload(db.read, 'institutions', sha256, actor.staffId, now);
   if (!stored) return { ok: false, status: 404, key: 'import_not_previewed' };
   const read = await readUpload(stored.content);
   if (!read.ok) return { ok: false, status: 422, key: read.key };
+  const pf = await parseFile(db, read.grid, lang);
   return db.write(async (tx): Promise<ApplyResult> => {
     const again = await findUpload(tx, 'institutions', sha256, actor.staffId, now);
     if (!again || again.id !== stored.id) return { ok: false, status: 404, key: 'import_not_previewed' };
-    const checked = await check(tx, db, read.grid, lang);
+    const checked = await check(tx, read.grid, pf, lang);
     const r = report(checked, read.grid, sha256, stored.fileName);
     if (!r.applicable) return { ok: false, status: 422, key: 'import_has_errors' };
     if (JSON.stringify(r.counts) !== JSON.stringify(stored.summary)) return { ok: false, status: 409, key: 'import_changed' };
-    const created: string[] = [];
-    const updated: string[] = [];
-    for (const item of checked.plan) {
-      const cols = institutionColumns(item.input);
-      if (item.action === 'create') {
-        const id = newInstitutionId();
-        await tx.insert(institutions).values({ id, ...cols, licenseStatus: 'valid', updatedAt: now });
-        await writeSupervisors(tx, id, item.input.category);
-        await tx.insert(licenseStatusHistory).values({ institutionId: id, status: 'valid', effectiveOn: item.input.licenseIssuedOn, reasonZh: '准予设立，核发办学许可证（批量导入）', reasonEn: 'License granted (bulk import)', recordedBy: actor.staffId, createdAt: now });
-        await appendAudit(tx, { at: now, actorKind: 'staff', actorStaffId: actor.staffId, actorRole: actor.role, action: 'institution.import_create', objectType: 'institution', objectId: id, ip: actor.ip, detail: { importId: stored.id, row: item.row, creditCode: item.input.creditCode } });
-        created.push(id);
-      } else {
-        await tx.update(institutions).set({ ...cols, updatedAt: now }).where(eq(institutions.id, item.id));
-        if (item.changes.category) await writeSupervisors(tx, item.id, item.input.category);
-        await appendAudit(tx, { at: now, actorKind: 'staff', actorStaffId: actor.staffId, actorRole: actor.role, action: 'institution.import_update', objectType: 'institution', objectId: item.id, ip: actor.ip, detail: { importId: stored.id, row: item.row, changes: item.changes } });
-        updated.push(item.id);
-      }
+    // Batched: a 5,000-row file must not hold the write lock (and parents' complaint intake) for long.
+    const audits: AuditEntry[] = [];
+    const audit = (action: string, id: string, detail: Record<string, unknown>): AuditEntry => ({ at: now, actorKind: 'staff', actorStaffId: actor.staffId, actorRole: actor.role, action, objectType: 'institution', objectId: id, ip: actor.ip, detail: { importId: stored.id, ...detail } });
+    const creates = checked.plan.flatMap((p) => (p.action === 'create' ? [{ ...p, id: newInstitutionId() }] : []));
+    for (let i = 0; i < creates.length; i += 100) {
+      const chunk = creates.slice(i, i + 100);
+      await tx.insert(institutions).values(chunk.map((c) => ({ id: c.id, ...institutionColumns(c.input), licenseStatus: 'valid' as const, updatedAt: now })));
+      await tx.insert(institutionSupervisors).values(chunk.flatMap((c) => supervisorsFor(c.input.category).map((s) => ({ institutionId: c.id, ...s }))));
+      await tx.insert(licenseStatusHistory).values(chunk.map((c) => ({ institutionId: c.id, status: 'valid' as const, effectiveOn: c.input.licenseIssuedOn, reasonZh: '准予设立，核发办学许可证（批量导入）', reasonEn: 'License granted (bulk import)', recordedBy: actor.staffId, createdAt: now })));
     }
+    for (const c of creates) audits.push(audit('institution.import_create', c.id, { row: c.row, creditCode: c.input.creditCode }));
+    for (const item of checked.plan) {
+      if (item.action !== 'update') continue;
+      await tx.update(institutions).set({ ...institutionColumns(item.input), updatedAt: now }).where(eq(institutions.id, item.id));
+      if (item.changes.category) await writeSupervisors(tx, item.id, item.input.category);
+      audits.push(audit('institution.import_update', item.id, { row: item.row, changes: item.changes }));
+    }
+    await appendAuditMany(tx, audits);
     await bumpDataVersion(tx, now);
     await markApplied(tx, stored.id, now);
     await appendAudit(tx, { at: now, actorKind: 'staff', actorStaffId: actor.staffId, actorRole: actor.role, action: 'registry_import.apply', objectType: 'registry_import', objectId: String(stored.id), ip: actor.ip, detail: { kind: 'institutions', sha256, counts: r.counts } });
