@@ -75,5 +75,6 @@ export const adminOpsEn: typeof adminOpsZhCN = {
     reactivate: 'Reactivate',
     resetPassword: 'Reset password',
     notManageable: '—',
+    actions: 'Actions',
   },
 };

@@ -74,5 +74,6 @@ export const adminOpsZhCN = {
     reactivate: '恢复',
     resetPassword: '重置密码',
     notManageable: '—',
+    actions: '操作',
   },
 };

@@ -9,8 +9,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { demoAccounts } from '../../api/demo/staff.ts';
-import { totpAt } from '../../api/staff/totp.ts';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createDb } from '../../db/client.ts';
 import { migrateDb } from '../../db/migrate.ts';
@@ -18,29 +16,10 @@ import { loadEnv } from '../../api/env.ts';
 import { createLogger } from '../../api/logger.ts';
 import { buildSite } from '../../api/publish/build.ts';
 import { browserAvailability, launchBrowser } from '../helpers/browser.ts';
+import { axeViolations, horizontalOverflow, PHONE, signIn } from '../helpers/staff-browser.ts';
 import { ROOT, startProduct, type RunningProduct } from '../helpers/server-process.ts';
 
 const availability = browserAvailability();
-const accountOf = (username: string) => demoAccounts().find((a) => a.username === username)!;
-
-const lastStep = new Map<string, number>();
-async function freshCode(username: string): Promise<string> {
-  let step = Math.floor(Date.now() / 30_000);
-  while (lastStep.get(username) === step) {
-    await new Promise((r) => setTimeout(r, 1_000));
-    step = Math.floor(Date.now() / 30_000);
-  }
-  lastStep.set(username, step);
-  return totpAt(accountOf(username).totpSecret, new Date());
-}
-
-async function signIn(page: Page, baseUrl: string, username: string, landing: string) {
-  await page.goto(`${baseUrl}/admin/login/`);
-  await page.fill('[name=username]', username);
-  await page.fill('[name=password]', accountOf(username).password);
-  await page.fill('[name=totp]', await freshCode(username));
-  await Promise.all([page.waitForURL(`${baseUrl}${landing}`), page.click('[data-login-form] button[type=submit]')]);
-}
 
 function watchCsp(page: Page): string[] {
   const errors: string[] = [];
@@ -71,7 +50,7 @@ describe.skipIf(!availability.run)('publishing and templates in Chromium', () =>
     const context = await browser.newContext();
     const page = await context.newPage();
     const errors = watchCsp(page);
-    await signIn(page, baseUrl, 'coord', '/admin/');
+    await signIn(page, baseUrl, 'coord');
     await Promise.all([page.waitForURL(`${baseUrl}/admin/publish/`), page.click('nav a[href="/admin/publish/"]')]);
     const liveBefore = realpathSync(join(product.siteDir, 'current'));
     await Promise.all([page.waitForURL(/\/admin\/publish\/\?build=\d+&m=started$/), page.click('[data-publish-form] button[type=submit]')]);
@@ -116,7 +95,7 @@ describe.skipIf(!availability.run)('publishing and templates in Chromium', () =>
     const context = await browser.newContext();
     const page = await context.newPage();
     const errors = watchCsp(page);
-    await signIn(page, baseUrl, `${filed.lead.code}.handler`, '/admin/');
+    await signIn(page, baseUrl, `${filed.lead.code}.handler`);
     await page.goto(`${baseUrl}/admin/cases/${filed.trackingCode}/`);
     const offer = page.locator('[data-action="accept"] [data-template-offer="accept-note"]');
     await offer.locator('summary').click();
@@ -133,7 +112,7 @@ describe.skipIf(!availability.run)('publishing and templates in Chromium', () =>
     const context = await browser.newContext({ acceptDownloads: true });
     const page = await context.newPage();
     const errors = watchCsp(page);
-    await signIn(page, baseUrl, 'culture.head', '/admin/');
+    await signIn(page, baseUrl, 'culture.head');
     await Promise.all([page.waitForURL(`${baseUrl}/admin/team/`), page.click('nav a[href="/admin/team/"]')]);
     expect(await page.locator('[data-team-member="culture.handler"]').textContent()).toContain('重置密码');
     expect(await page.locator('[data-team-member="culture.head"] button').count()).toBe(0);
@@ -151,7 +130,7 @@ describe.skipIf(!availability.run)('publishing and templates in Chromium', () =>
     const admin = await browser.newContext({ acceptDownloads: true });
     const p = await admin.newPage();
     const adminErrors = watchCsp(p);
-    await signIn(p, baseUrl, 'sysadmin', '/admin/');
+    await signIn(p, baseUrl, 'sysadmin');
     await Promise.all([p.waitForURL(`${baseUrl}/admin/backup/`), p.click('nav a[href="/admin/backup/"]')]);
     expect(await p.locator('[data-backup-warning]').textContent()).toContain('DATA_KEY');
     const [download] = await Promise.all([
@@ -163,6 +142,28 @@ describe.skipIf(!availability.run)('publishing and templates in Chromium', () =>
     expect(download.suggestedFilename()).toMatch(/^peixun-backup-\d{4}-\d{2}-\d{2}-\d{6}\.db$/);
     expect(errors.concat(adminErrors)).toEqual([]);
     await admin.close();
+  }, 180_000);
+
+  it('the new pages have no accessibility violations and fit a phone', async () => {
+    const pages: [string, string[]][] = [
+      ['coord', ['/admin/publish/', '/en/admin/publish/']],
+      ['sysadmin', ['/admin/backup/', '/en/admin/backup/']],
+      ['science.head', ['/admin/team/', '/admin/templates/', '/en/admin/templates/']],
+    ];
+    for (const [who, paths] of pages) {
+      // bypassCSP only so axe-core can be injected; the pages' own scripts run as served.
+      const c = await browser.newContext({ bypassCSP: true, viewport: PHONE });
+      await signIn(await c.newPage(), baseUrl, who);
+      for (const path of paths) {
+        const p = await c.newPage();
+        const res = await p.goto(`${baseUrl}${path}`);
+        expect(res?.status(), path).toBe(200);
+        expect(await axeViolations(p), path).toEqual([]);
+        expect(await horizontalOverflow(p), path).toBeLessThanOrEqual(0);
+        await p.close();
+      }
+      await c.close();
+    }
   }, 180_000);
 });
 

@@ -112,5 +112,5 @@ export async function horizontalOverflow(page: Page): Promise<number> {
 /** Opens a case action's form (a <details>) unless it is open already. */
 export async function openAction(page: Page, action: string) {
   const details = page.locator(`[data-action="${action}"]`);
-  if ((await details.getAttribute('open')) === null) await details.locator('summary').click();
+  if ((await details.getAttribute('open')) === null) await details.locator(':scope > summary').click();
 }
