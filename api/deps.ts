@@ -16,4 +16,9 @@ export interface Deps {
   keys: Keys;
   pii: Pii;
   log: Logger;
+  /**
+   * The site build command for publishing (api/publish/build.ts); absent: a full Astro build.
+   * Tests pass a small script here to make a publish succeed or fail quickly.
+   */
+  siteBuild?: { argv: (outDir: string) => string[] };
 }

@@ -6,7 +6,8 @@
 import { createDeps } from './bootstrap.ts';
 import { seedDemo, isDatabaseEmpty } from './demo/seed.ts';
 import { loadEnv } from './env.ts';
-import { buildSite, siteIsStale } from './publish/build.ts';
+import { siteIsStale } from './publish/build.ts';
+import { claimBuild, runBuild } from './publish/build-runs.ts';
 import { currentBuildDir } from './publish/site-dirs.ts';
 import { startServer } from './server.ts';
 import { startOutboxWorker } from './notify/outbox-worker.ts';
@@ -28,12 +29,15 @@ if (await isDatabaseEmpty(deps)) {
 }
 
 if (await siteIsStale(deps.db, env)) {
-  log.info('building the public site');
-  const r = await buildSite(deps.db, env, log);
-  if (!r.ok) {
-    log.error({ output: r.log.slice(-4000) }, 'site build failed');
+  // Through the build lock (site_builds): another process may be publishing right now.
+  const claim = await claimBuild(deps.db, { staffId: null, role: null, ip: null }, deps.clock.now());
+  if (!claim.claimed) {
+    log.info({ build: claim.build.id }, 'site build already running in another process');
+  } else {
+    log.info({ build: claim.build.id }, 'building the public site');
+    const r = await runBuild(deps, claim.build, { staffId: null, role: null, ip: null });
     // Keep serving an older build if there is one; with none, say so in the exit code.
-    if (!currentBuildDir(env.SITE_DIR)) process.exitCode = 1;
+    if (!r.ok && !currentBuildDir(env.SITE_DIR)) process.exitCode = 1;
   }
 }
 

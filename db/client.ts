@@ -20,11 +20,12 @@
  *    the event loop. So the writer's busy_timeout is short and the real waiting for another
  *    process's lock happens here, asynchronously, with jittered backoff (up to ~10 s).
  */
-import { createClient, type Client } from '@libsql/client';
+import { createClient, type Client, type InValue, type ResultSet, type Row, type Transaction } from '@libsql/client';
 import { drizzle, type LibSQLDatabase } from 'drizzle-orm/libsql';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createLocalWriter } from './local-writer.ts';
 import * as schema from './schema.ts';
 
 export type Orm = LibSQLDatabase<typeof schema>;
@@ -45,6 +46,32 @@ export interface Db {
   readonly url: string;
   readonly isLocalFile: boolean;
   close(): Promise<void>;
+}
+
+/**
+ * Plain SQL on a write unit's transaction, without the query builder: for the one hot path where
+ * building ~10 queries per request costs more than running them (complaint intake, see
+ * bench/intake.ts). Same connection, same transaction, same SAVEPOINT as the unit's `tx`, so the
+ * two can be mixed freely inside one unit.
+ */
+export interface RawTx {
+  all(sql: string, args?: InValue[]): Promise<Row[]>;
+  run(sql: string, args?: InValue[]): Promise<ResultSet>;
+}
+
+/**
+ * The libSQL transaction under a Drizzle transaction handle. Drizzle keeps it on the session
+ * (`session.tx`, set by LibSQLSession.transaction and shared by nested SAVEPOINT handles); it is
+ * not public API, so this checks the shape and fails loudly rather than run outside the
+ * transaction if a Drizzle upgrade moves it (tests/unit/db-client.test.ts pins it).
+ */
+export function rawTx(tx: Tx): RawTx {
+  const inner = (tx as unknown as { session?: { tx?: Transaction } }).session?.tx;
+  if (!inner || typeof inner.execute !== 'function') throw new Error('rawTx: no libSQL transaction under this Drizzle handle (Drizzle internals changed?)');
+  return {
+    all: async (sql, args = []) => (await inner.execute({ sql, args })).rows,
+    run: (sql, args = []) => inner.execute({ sql, args }),
+  };
 }
 
 export interface CreateDbOptions {
@@ -79,6 +106,12 @@ export function normaliseDbUrl(urlOrPath: string): string {
   return `file:${urlOrPath}`;
 }
 
+/** The file path a `file:` URL names (as @libsql/client reads it: file:rel, file:/abs, file:///abs). */
+function filePath(url: string): string {
+  const rest = url.slice('file:'.length).split('?')[0]!;
+  return rest.startsWith('//') ? fileURLToPath(url.split('?')[0]!) : decodeURIComponent(rest);
+}
+
 function isBusy(err: unknown): boolean {
   const e = err as { code?: string; rawCode?: number; message?: string; cause?: unknown } | null;
   if (!e) return false;
@@ -92,8 +125,9 @@ export async function createDb(urlOrPath: string, options: CreateDbOptions = {})
   const busyTimeoutMs = options.busyTimeoutMs ?? 50;
 
   const openWriter = async () => {
-    // One connection for writes, so the PRAGMAs we set are on the connection we use.
-    const client = createClient({ url, concurrency: 1, timeout: busyTimeoutMs });
+    // One connection for writes, so the PRAGMAs we set are on the connection we use; it keeps
+    // its prepared statements (db/local-writer.ts).
+    const client = createLocalWriter(filePath(url), busyTimeoutMs);
     await client.execute('PRAGMA journal_mode = WAL');
     for (const p of PRAGMAS(busyTimeoutMs)) await client.execute(p);
     return client;
@@ -143,13 +177,25 @@ export async function createDb(urlOrPath: string, options: CreateDbOptions = {})
         }
         await writer.transaction(
           async (tx) => {
+            // Each unit in its own SAVEPOINT, set with plain statements: Drizzle's nested
+            // transaction would build a new handle (and its query builders) for every unit. The
+            // unit gets the group's handle; nothing it can do with it reaches past its savepoint.
+            const raw = rawTx(tx);
             for (const unit of batch) {
+              await raw.run('SAVEPOINT write_unit');
+              let value: unknown;
               try {
-                outcomes.push({ ok: true, value: await tx.transaction((sp) => unit.fn(sp)) });
+                value = await unit.fn(tx);
               } catch (error) {
                 if (isBusy(error)) throw error; // the connection is suspect: redo the whole group
+                // Undo the unit alone; if even that fails, the group's state is unknown: fail it.
+                await raw.run('ROLLBACK TO write_unit');
+                await raw.run('RELEASE write_unit');
                 outcomes.push({ ok: false, error });
+                continue;
               }
+              await raw.run('RELEASE write_unit');
+              outcomes.push({ ok: true, value });
             }
           },
           { behavior: 'immediate' },

@@ -220,6 +220,36 @@ export const inspectionFindings = sqliteTable(
   (t) => [index('inspection_findings_inspection_idx').on(t.inspectionId)],
 );
 
+/**
+ * An uploaded registry import (institutions, or one year's inspection results) between its dry run
+ * and its confirmation. The file itself is kept here, keyed by its SHA-256, so the confirm step
+ * applies exactly the previewed bytes in whichever app process receives it; rows expire after a day.
+ */
+export const registryImports = sqliteTable(
+  'registry_imports',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    kind: text('kind', { enum: ['institutions', 'inspections'] }).notNull(),
+    /** The inspection year of an inspections upload; null for institutions. */
+    year: integer('year'),
+    sha256: text('sha256').notNull(),
+    fileName: text('file_name').notNull(),
+    format: text('format', { enum: ['csv', 'xlsx'] }).notNull(),
+    content: blob('content', { mode: 'buffer' }).notNull(),
+    /** What the dry run promised (counts per outcome), compared again at apply time. */
+    summary: text('summary', { mode: 'json' }).$type<Record<string, number>>().notNull(),
+    uploadedBy: integer('uploaded_by')
+      .notNull()
+      .references(() => staff.id),
+    uploadedAt: integer('uploaded_at', { mode: 'timestamp_ms' }).notNull(),
+    appliedAt: integer('applied_at', { mode: 'timestamp_ms' }),
+  },
+  (t) => [
+    index('registry_imports_lookup_idx').on(t.uploadedBy, t.kind, t.sha256),
+    index('registry_imports_uploaded_idx').on(t.uploadedAt),
+  ],
+);
+
 // ---------------------------------------------------------------- staff and sessions
 
 export const staff = sqliteTable(
@@ -497,16 +527,24 @@ export const bannedMobiles = sqliteTable('banned_mobiles', {
   addedAt: integer('added_at', { mode: 'timestamp_ms' }).notNull(),
 });
 
-export const responseTemplates = sqliteTable('response_templates', {
-  id: integer('id').primaryKey({ autoIncrement: true }),
-  departmentCode: text('department_code')
-    .notNull()
-    .references(() => departments.code),
-  forStatus: text('for_status', { enum: COMPLAINT_STATUSES }).notNull(),
-  title: text('title').notNull(),
-  body: text('body').notNull(),
-  updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
-});
+/** Canned texts a department's head keeps for its staff, offered on cases in `for_status`. */
+export const responseTemplates = sqliteTable(
+  'response_templates',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    departmentCode: text('department_code')
+      .notNull()
+      .references(() => departments.code),
+    forStatus: text('for_status', { enum: COMPLAINT_STATUSES }).notNull(),
+    title: text('title').notNull(),
+    body: text('body').notNull(),
+    updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+    updatedBy: integer('updated_by').references(() => staff.id),
+    /** Written by the demo seed (shown as 演示数据). */
+    isDemo: integer('is_demo', { mode: 'boolean' }).notNull().default(false),
+  },
+  (t) => [index('response_templates_dept_status_idx').on(t.departmentCode, t.forStatus)],
+);
 
 // ---------------------------------------------------------------- infrastructure
 
@@ -613,17 +651,34 @@ export const holidayOverrides = sqliteTable('holiday_overrides', {
   createdAt: createdAt(),
 });
 
-export const siteBuilds = sqliteTable('site_builds', {
-  id: integer('id').primaryKey({ autoIncrement: true }),
-  status: text('status', { enum: ['running', 'succeeded', 'failed'] }).notNull(),
-  startedAt: integer('started_at', { mode: 'timestamp_ms' }).notNull(),
-  finishedAt: integer('finished_at', { mode: 'timestamp_ms' }),
-  /** Data version the build was made from (see `meta.data_version`). */
-  dataVersion: integer('data_version').notNull(),
-  dir: text('dir'),
-  log: text('log').notNull().default(''),
-  requestedBy: integer('requested_by').references(() => staff.id),
-});
+export const SITE_BUILD_STATUSES = ['running', 'succeeded', 'failed'] as const;
+export type SiteBuildStatus = (typeof SITE_BUILD_STATUSES)[number];
+
+/**
+ * One row per site build (publish). At most one row is 'running' across every process: the
+ * partial unique index refuses a second claim even if two processes race past their checks.
+ * The builder refreshes `heartbeat_at` while it runs, so a claim left by a crashed process is
+ * recognisable (no heartbeat for a while) and can be taken over.
+ */
+export const siteBuilds = sqliteTable(
+  'site_builds',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    status: text('status', { enum: SITE_BUILD_STATUSES }).notNull(),
+    startedAt: integer('started_at', { mode: 'timestamp_ms' }).notNull(),
+    finishedAt: integer('finished_at', { mode: 'timestamp_ms' }),
+    /** Data version the build was made from (see `meta.data_version`). */
+    dataVersion: integer('data_version').notNull(),
+    dir: text('dir'),
+    log: text('log').notNull().default(''),
+    requestedBy: integer('requested_by').references(() => staff.id),
+    /** Last sign of life of the process running the build (running builds only). */
+    heartbeatAt: integer('heartbeat_at', { mode: 'timestamp_ms' }),
+    /** host:pid of the process that claimed the build (for the operator reading the history). */
+    claimedBy: text('claimed_by'),
+  },
+  (t) => [uniqueIndex('site_builds_one_running_uq').on(t.status).where(sql`status = 'running'`)],
+);
 
 /** Small key/value facts about the database itself (data version, demo flag). */
 export const meta = sqliteTable('meta', {

@@ -13,8 +13,12 @@ import type { AdminEnv } from './http.ts';
 import { sessionRoutes } from './session-routes.ts';
 import { staffRoutes } from './staff-accounts.ts';
 import { systemRoutes } from './system-routes.ts';
+import { publishRoutes } from './publish-routes.ts';
+import { teamRoutes } from './team-routes.ts';
+import { templatesRoutes } from './templates.ts';
+import { IMPORT_BODY_LIMIT, isImportUpload, registryRoutes } from '../registry/routes.ts';
 
-/** Admin inputs are small forms; nothing here accepts files. */
+/** Admin inputs are small forms; only the registry's import uploads carry a file (2 MB). */
 export const ADMIN_BODY_LIMIT = 64 * 1024;
 
 export function adminRoutes(basePath = '/api/admin') {
@@ -24,13 +28,17 @@ export function adminRoutes(basePath = '/api/admin') {
     c.header('Cache-Control', 'no-store');
     c.header('X-Robots-Tag', 'noindex, nofollow');
   });
-  r.use(
-    '*',
-    bodyLimit({
-      maxSize: ADMIN_BODY_LIMIT,
-      onError: (c) => c.json(errorBody('payload_too_large', msg('payload_too_large', c.var.lang)), 413),
-    }),
-  );
+  const formLimit = bodyLimit({
+    maxSize: ADMIN_BODY_LIMIT,
+    onError: (c) => c.json(errorBody('payload_too_large', msg('payload_too_large', c.var.lang)), 413),
+  });
+  const uploadLimit = bodyLimit({
+    maxSize: IMPORT_BODY_LIMIT,
+    onError: (c) => c.json(errorBody('payload_too_large', msg('import_file_too_large', c.var.lang)), 413),
+  });
+  r.use('*', function adminBodyLimit(c, next) {
+    return isImportUpload(c.req.method, c.req.path) ? uploadLimit(c, next) : formLimit(c, next);
+  });
   r.use('*', adminGuard(basePath));
   r.route('/', sessionRoutes());
   r.route('/complaints', complaintsRoutes());
@@ -38,5 +46,9 @@ export function adminRoutes(basePath = '/api/admin') {
   r.route('/staff', staffRoutes());
   r.route('/clusters', clustersRoutes());
   r.route('/escalations', escalationsRoutes());
+  r.route('/', publishRoutes());
+  r.route('/team', teamRoutes());
+  r.route('/templates', templatesRoutes());
+  r.route('/registry', registryRoutes());
   return r;
 }

@@ -10,7 +10,7 @@ import { TRACKING_CODE_PATTERN, yuanAsFen } from '../complaints/schema.ts';
 // C0/C1 control characters other than tab and newlines, and Unicode bidi overrides.
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/;
 
-const text = (min: number, max: number, short: 'text_short' | 'reason_required' = 'text_short') =>
+export const text = (min: number, max: number, short: 'text_short' | 'reason_required' = 'text_short') =>
   z
     .string({ error: (iss) => (iss.input === undefined ? (short === 'reason_required' ? short : 'required') : 'text_invalid') })
     .transform((s) => s.normalize('NFC').trim())
@@ -24,7 +24,7 @@ const text = (min: number, max: number, short: 'text_short' | 'reason_required' 
 
 const empty = (v: unknown) => (v === '' || v === null ? undefined : v);
 const optionalText = (max: number) => z.preprocess(empty, text(1, max).optional());
-const choice = <T extends readonly [string, ...string[]]>(values: T) => z.enum(values, { error: 'choice_invalid' });
+export const choice = <T extends readonly [string, ...string[]]>(values: T) => z.enum(values, { error: 'choice_invalid' });
 const flag = z
   .union([z.boolean(), z.enum(['true', 'false', 'on', '1', '0', ''])], { error: 'choice_invalid' })
   .transform((v) => v === true || v === 'true' || v === 'on' || v === '1');

@@ -6,6 +6,10 @@
  *                                   forces TOTP enrolment (auth-service.ts)
  *   POST /staff/:id/deactivate      the account can no longer sign in; its sessions end
  *   POST /staff/:id/reset-totp      the next sign-in enrols a new authenticator; sessions end
+ *   POST /staff/:id/reactivate      the account may sign in again (lockout cleared)
+ *   POST /staff/:id/reset-password  a new temporary password shown once; sessions end
+ * Department heads manage their own department's handlers through the same functions with a
+ * department scope (team-routes.ts).
  * Every change is one write transaction with its audit row (ids only, never the password).
  */
 import { randomInt } from 'node:crypto';
@@ -91,24 +95,60 @@ export async function createStaff(db: Db, input: NewStaffInput, actor: AdminActo
   });
 }
 
-async function changeStaff(db: Db, id: number, actor: AdminActor, now: Date, kind: 'deactivate' | 'reset_totp'): Promise<void> {
-  if (kind === 'deactivate' && id === actor.staffId) throw new ApiError(409, 'cannot_deactivate_self', 'cannot_deactivate_self');
+/**
+ * Whose accounts an actor may manage: the system administrator any account; a department head
+ * (DOMAIN.md: "manage the department's staff") only the handler accounts of their own department —
+ * never another department's, never a head, coordinator or sysadmin (so never themselves, and a
+ * department can never be left without its head by its head). An account outside the scope is
+ * answered exactly like an unknown id (404).
+ */
+export type StaffScope = { kind: 'all' } | { kind: 'department'; dept: string };
+export const ALL_STAFF: StaffScope = { kind: 'all' };
+export const departmentScope = (dept: string): StaffScope => ({ kind: 'department', dept });
+
+export type StaffChange = 'deactivate' | 'reactivate' | 'reset_totp' | 'reset_password';
+const CHANGE_AUDIT: Record<StaffChange, string> = {
+  deactivate: 'staff.deactivated',
+  reactivate: 'staff.reactivated',
+  reset_totp: 'staff.totp_reset',
+  reset_password: 'staff.password_reset',
+};
+
+async function changeStaff(db: Db, id: number, actor: AdminActor, now: Date, kind: StaffChange, scope: StaffScope = ALL_STAFF): Promise<{ temporaryPassword: string | null }> {
+  if (kind === 'deactivate' && id === actor.staffId && scope.kind === 'all') throw new ApiError(409, 'cannot_deactivate_self', 'cannot_deactivate_self');
+  const password = kind === 'reset_password' ? temporaryPassword() : null;
+  const passwordHash = password ? await hashPassword(password) : null;
   await db.write(async (tx) => {
-    const [s] = await tx.select({ id: t.staff.id, active: t.staff.active }).from(t.staff).where(eq(t.staff.id, id));
+    const [s] = await tx.select({ id: t.staff.id, active: t.staff.active, role: t.staff.role, departmentCode: t.staff.departmentCode }).from(t.staff).where(eq(t.staff.id, id));
     if (!s) throw new ApiError(404, 'not_found', 'not_found');
-    if (kind === 'deactivate') {
-      await tx.update(t.staff).set({ active: false }).where(eq(t.staff.id, id));
-    } else {
-      await tx.update(t.staff).set({ totpSecretEnc: null, totpEnrolledAt: null, lastTotpStep: null }).where(eq(t.staff.id, id));
-      await tx.delete(t.totpEnrolments).where(eq(t.totpEnrolments.staffId, id));
+    if (scope.kind === 'department' && (s.departmentCode !== scope.dept || s.role !== 'handler' || s.id === actor.staffId)) throw new ApiError(404, 'not_found', 'not_found');
+    switch (kind) {
+      case 'deactivate':
+        await tx.update(t.staff).set({ active: false }).where(eq(t.staff.id, id));
+        break;
+      case 'reactivate':
+        await tx.update(t.staff).set({ active: true, failedLogins: 0, lockedUntil: null }).where(eq(t.staff.id, id));
+        break;
+      case 'reset_totp':
+        await tx.update(t.staff).set({ totpSecretEnc: null, totpEnrolledAt: null, lastTotpStep: null }).where(eq(t.staff.id, id));
+        await tx.delete(t.totpEnrolments).where(eq(t.totpEnrolments.staffId, id));
+        break;
+      case 'reset_password':
+        // A temporary password handed over like a new account's; the account keeps its TOTP.
+        await tx.update(t.staff).set({ passwordHash: passwordHash!, passwordChangedAt: null, failedLogins: 0, lockedUntil: null }).where(eq(t.staff.id, id));
+        break;
     }
     await revokeSessions(tx, id, now);
-    await appendAudit(tx, staffAudit(actor, now, kind === 'deactivate' ? 'staff.deactivated' : 'staff.totp_reset', id));
+    await appendAudit(tx, staffAudit(actor, now, CHANGE_AUDIT[kind], id, scope.kind === 'department' ? { scope: 'department' } : {}));
   });
+  return { temporaryPassword: password };
 }
 
-export const deactivateStaff = (db: Db, id: number, actor: AdminActor, now: Date) => changeStaff(db, id, actor, now, 'deactivate');
-export const resetStaffTotp = (db: Db, id: number, actor: AdminActor, now: Date) => changeStaff(db, id, actor, now, 'reset_totp');
+export const deactivateStaff = (db: Db, id: number, actor: AdminActor, now: Date, scope?: StaffScope) => changeStaff(db, id, actor, now, 'deactivate', scope).then(() => undefined);
+export const reactivateStaff = (db: Db, id: number, actor: AdminActor, now: Date, scope?: StaffScope) => changeStaff(db, id, actor, now, 'reactivate', scope).then(() => undefined);
+export const resetStaffTotp = (db: Db, id: number, actor: AdminActor, now: Date, scope?: StaffScope) => changeStaff(db, id, actor, now, 'reset_totp', scope).then(() => undefined);
+/** A new temporary password, shown once; sessions end. */
+export const resetStaffPassword = async (db: Db, id: number, actor: AdminActor, now: Date, scope?: StaffScope) => (await changeStaff(db, id, actor, now, 'reset_password', scope)).temporaryPassword!;
 
 function sysadminOnly(c: AdminContext): AdminActor {
   const s = sessionOf(c).staff;
@@ -116,7 +156,7 @@ function sysadminOnly(c: AdminContext): AdminActor {
   return { staffId: s.id, role: s.role, ip: c.var.clientIp };
 }
 
-const idParam = (raw: string) => {
+export const idParam = (raw: string) => {
   if (!/^\d{1,9}$/.test(raw)) throw new ApiError(404, 'not_found', 'not_found');
   return Number(raw);
 };
@@ -143,6 +183,15 @@ export function staffRoutes() {
     const actor = sysadminOnly(c);
     await resetStaffTotp(c.var.deps.db, idParam(c.req.param('id')), actor, c.var.deps.clock.now());
     return c.json({ ok: true });
+  });
+  r.post('/:id/reactivate', async (c) => {
+    const actor = sysadminOnly(c);
+    await reactivateStaff(c.var.deps.db, idParam(c.req.param('id')), actor, c.var.deps.clock.now());
+    return c.json({ ok: true });
+  });
+  r.post('/:id/reset-password', async (c) => {
+    const actor = sysadminOnly(c);
+    return c.json({ temporaryPassword: await resetStaffPassword(c.var.deps.db, idParam(c.req.param('id')), actor, c.var.deps.clock.now()) });
   });
   return r;
 }

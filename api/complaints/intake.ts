@@ -6,17 +6,18 @@
  * Delivery (mail, SMS) happens later in the outbox worker, never inside the request.
  */
 import { createHash } from 'node:crypto';
-import { and, eq, gte, isNull, lt, sql } from 'drizzle-orm';
-import type { Tx } from '../../db/client.ts';
+import { eq, lt } from 'drizzle-orm';
+import { rawTx, type Tx } from '../../db/client.ts';
 import * as t from '../../db/schema.ts';
-import { appendAudit } from '../audit/log.ts';
+import { appendAuditAfter, AUDIT_TAIL_SQL } from '../audit/log.ts';
 import { addCalendarDays, beijingDate } from '../calendar/working-days.ts';
 import type { Deps } from '../deps.ts';
 import { ApiError } from '../lib/errors.ts';
 import type { EvidenceFile } from './evidence.ts';
 import { verifyPow } from './pow.ts';
-import { loadCalendar, loadSettings } from '../settings/service.ts';
-import { consumeRateLimit } from '../security/rate-limit.ts';
+import type { Settings } from '../settings/defaults.ts';
+import { consumeRateLimits } from '../security/rate-limit.ts';
+import { cachedIntakeConfig, CONFIG_VERSION_SQL, loadIntakeConfig, peekIntakeConfig, type IntakeConfig } from './intake-config.ts';
 import { COORDINATION_DEPARTMENT, routeComplaint } from './routing.ts';
 import type { ComplaintData } from './schema.ts';
 import { newTrackingCode } from './tracking-code.ts';
@@ -74,6 +75,35 @@ async function idempotentReplay(tx: Tx, key: string, fingerprint: string): Promi
   return JSON.parse(row.body) as IntakeResult;
 }
 
+/**
+ * What the transaction needs to know before it writes, in one query (each statement costs a
+ * prepare on the local driver): ban, registered institution or town, the recent complaints
+ * against the operator (counted only up to the threshold: "enough for a cluster" is all that
+ * matters), its open cluster, the audit chain's tail and the rules' version.
+ */
+const LOOKUP_SQL = `SELECT
+  EXISTS (SELECT 1 FROM banned_mobiles WHERE mobile_hash = ?1) AS banned,
+  (${CONFIG_VERSION_SQL}) AS config_version,
+  (${AUDIT_TAIL_SQL}) AS audit_tail,
+  i.id AS inst_id, i.name AS inst_name, i.category AS inst_category,
+  tw.department_code AS town_dept,
+  (SELECT count(*) FROM (SELECT 1 FROM complaints WHERE institution_key = ?4 AND submitted_at >= ?5 AND is_spam = 0 LIMIT ?6)) AS recent,
+  (SELECT id FROM clusters WHERE institution_key = ?4 AND status = 'open') AS open_cluster
+FROM (SELECT 1) LEFT JOIN institutions i ON i.id = ?2 LEFT JOIN towns tw ON tw.code = ?3`;
+
+const RECENT_SQL = 'SELECT count(*) AS recent FROM (SELECT 1 FROM complaints WHERE institution_key = ? AND submitted_at >= ? AND is_spam = 0 LIMIT ?)';
+
+const INSERT_COMPLAINT_SQL = `INSERT INTO complaints (
+  tracking_code, institution_id, institution_key, institution_name, institution_address, town_code, course, contract,
+  paid_on, amount_paid_fen, classes_total, classes_used, amount_requested_fen, paid_via, reason, description,
+  parent_name_enc, mobile_enc, mobile_hash, consent_processing, consent_publication, status, lead_dept, routing_rule,
+  submitted_at, accept_by, cluster_id, is_demo, updated_at
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'submitted', ?, ?, ?, ?, ?, ?, ?) RETURNING id`;
+
+const clusterWindowStart = (now: Date, settings: Settings) => now.getTime() - settings.clusterWindowDays * 86_400_000;
+/** Rows worth counting: one fewer than the threshold already makes this complaint a cluster. */
+const recentCap = (settings: Settings) => Math.max(0, settings.clusterThreshold - 1);
+
 export async function submitComplaint(
   deps: Deps,
   data: ComplaintData,
@@ -85,19 +115,20 @@ export async function submitComplaint(
   const today = beijingDate(now);
   if (data.paidOn > today) throw new ApiError(422, 'validation_failed', 'validation_failed', [{ path: 'paidOn', key: 'date_future' }]);
 
-  const [settings, calendar] = await Promise.all([loadSettings(deps.db), loadCalendar(deps.db)]);
   const mobileHash = deps.pii.mobileHash(data.mobile);
   const fingerprint = requestFingerprint(data, files);
   // Demo seeding files through this same function and has no browser to solve a challenge.
   const checkPow = deps.env.INTAKE_POW === 'on' && !ctx.isDemo && !ctx.powExempt;
   const checkLimits = deps.env.INTAKE_RATE_LIMIT === 'on' && !ctx.isDemo;
   const idemKey = ctx.idempotencyKey ? `complaint:${ctx.idempotencyKey}` : null;
+  const institutionKey = data.institutionId ? data.institutionId : `name:${normaliseOperatorName(data.institutionName!)}`;
 
   // Encrypt outside the transaction: CPU work does not need the write lock.
   const parentNameEnc = deps.pii.encrypt(data.parentName);
   const mobileEnc = deps.pii.encrypt(data.mobile);
 
   return deps.db.write(async (tx) => {
+    const raw = rawTx(tx);
     if (idemKey) {
       const replay = await idempotentReplay(tx, idemKey, fingerprint);
       if (replay) return { created: false, result: replay };
@@ -113,53 +144,64 @@ export async function submitComplaint(
       if (!spent.length) throw powFailed();
     }
 
-    const [banned] = await tx.select({ h: t.bannedMobiles.mobileHash }).from(t.bannedMobiles).where(eq(t.bannedMobiles.mobileHash, mobileHash));
-    if (banned) throw new ApiError(403, 'banned', 'banned');
+    // The rules (settings, calendar, departments): the cached copy if the version read in this
+    // transaction still matches it, else read afresh through this transaction (intake-config.ts).
+    // The recent-complaint count is taken with the cached rules' window and threshold; if those
+    // turn out stale it is counted again with the fresh ones.
+    let config: IntakeConfig | null = peekIntakeConfig(deps.db);
+    const [found] = await raw.all(LOOKUP_SQL, [
+      mobileHash,
+      data.institutionId || null,
+      data.town ?? null,
+      institutionKey,
+      config ? clusterWindowStart(now, config.settings) : 0,
+      config ? recentCap(config.settings) : 0,
+    ]);
+    let recent = Number(found!.recent);
+    const version = (found!.config_version as string | null) ?? null;
+    if (!config || !cachedIntakeConfig(deps.db, version)) {
+      config = await loadIntakeConfig(deps.db, tx, version);
+      const [again] = await raw.all(RECENT_SQL, [institutionKey, clusterWindowStart(now, config.settings), recentCap(config.settings)]);
+      recent = Number(again!.recent);
+    }
+    const { settings } = config;
+
+    if (found!.banned) throw new ApiError(403, 'banned', 'banned');
     if (checkLimits) {
-      await consumeRateLimit(tx, `intake:mobile:${mobileHash}`, INTAKE_LIMITS.perMobile, now);
-      if (ctx.ip) await consumeRateLimit(tx, `intake:ip:${ctx.ip}`, INTAKE_LIMITS.perIp, now);
+      await consumeRateLimits(
+        raw,
+        [{ key: `intake:mobile:${mobileHash}`, limit: INTAKE_LIMITS.perMobile }, ...(ctx.ip ? [{ key: `intake:ip:${ctx.ip}`, limit: INTAKE_LIMITS.perIp }] : [])],
+        now,
+      );
     }
 
     // References: a registered institution, or a typed operator in a known town.
     let institution: { id: string; name: string; category: t.Category } | null = null;
     let townDepartment: string | null = null;
     if (data.institutionId) {
-      const [row] = await tx
-        .select({ id: t.institutions.id, name: t.institutions.name, category: t.institutions.category })
-        .from(t.institutions)
-        .where(eq(t.institutions.id, data.institutionId));
-      if (!row) throw new ApiError(422, 'validation_failed', 'validation_failed', [{ path: 'institutionId', key: 'institution_unknown' }]);
-      institution = row;
+      if (found!.inst_id === null) throw new ApiError(422, 'validation_failed', 'validation_failed', [{ path: 'institutionId', key: 'institution_unknown' }]);
+      institution = { id: found!.inst_id as string, name: found!.inst_name as string, category: found!.inst_category as t.Category };
     } else {
-      const [town] = await tx.select({ dept: t.towns.departmentCode }).from(t.towns).where(eq(t.towns.code, data.town!));
-      if (!town) throw new ApiError(422, 'validation_failed', 'validation_failed', [{ path: 'town', key: 'town_invalid' }]);
-      townDepartment = town.dept;
+      if (found!.town_dept === null) throw new ApiError(422, 'validation_failed', 'validation_failed', [{ path: 'town', key: 'town_invalid' }]);
+      townDepartment = found!.town_dept as string;
     }
-    const institutionKey = institution ? institution.id : `name:${normaliseOperatorName(data.institutionName!)}`;
 
     // Cluster: N complaints against one operator within the window (this one included), or 停业/失联.
     // Complaints staff marked as spam do not count: one person's flood must not raise an alarm.
-    const windowStart = new Date(now.getTime() - settings.clusterWindowDays * 86_400_000);
-    const inWindow = and(eq(t.complaints.institutionKey, institutionKey), gte(t.complaints.submittedAt, windowStart), eq(t.complaints.isSpam, false));
-    const [{ recent }] = (await tx.select({ recent: sql<number>`count(*)` }).from(t.complaints).where(inWindow)) as [{ recent: number }];
     const countHit = recent + 1 >= settings.clusterThreshold;
     const clusterHit = countHit || data.reason === 'closed';
-    const deadline = calendar.addWorkingDays(today, settings.acceptWorkingDays);
+    const deadline = config.acceptBy(today);
 
     let clusterId: number | null = null;
     let clusterCreated = false;
     if (clusterHit) {
-      const [open] = await tx
-        .select({ id: t.clusters.id })
-        .from(t.clusters)
-        .where(and(eq(t.clusters.institutionKey, institutionKey), eq(t.clusters.status, 'open')));
-      if (open) clusterId = open.id;
+      if (found!.open_cluster !== null) clusterId = Number(found!.open_cluster);
       else {
-        const [created] = await tx
-          .insert(t.clusters)
-          .values({ institutionId: institution?.id ?? null, institutionKey, trigger: countHit ? 'count' : 'closed_reason', openedAt: now })
-          .returning({ id: t.clusters.id });
-        clusterId = created!.id;
+        const [created] = await raw.all(
+          "INSERT INTO clusters (institution_id, institution_key, trigger, status, opened_at) VALUES (?, ?, ?, 'open', ?) RETURNING id",
+          [institution?.id ?? null, institutionKey, countHit ? 'count' : 'closed_reason', now.getTime()],
+        );
+        clusterId = Number(created!.id);
         clusterCreated = true;
       }
     }
@@ -169,48 +211,45 @@ export async function submitComplaint(
     const routing = routeComplaint({ institution, townDepartment, reason: data.reason, clusterHit: clusterCreated });
 
     const trackingCode = newTrackingCode();
-    const [complaint] = await tx
-      .insert(t.complaints)
-      .values({
-        trackingCode,
-        institutionId: institution?.id ?? null,
-        institutionKey,
-        institutionName: institution ? null : data.institutionName!,
-        institutionAddress: institution ? null : data.institutionAddress!,
-        townCode: data.town ?? null,
-        course: data.course,
-        contract: data.contract,
-        paidOn: data.paidOn,
-        amountPaidFen: data.amountPaid,
-        classesTotal: data.classesTotal,
-        classesUsed: data.classesUsed,
-        amountRequestedFen: data.amountRequested,
-        paidVia: data.paidVia,
-        reason: data.reason,
-        description: data.description,
-        parentNameEnc,
-        mobileEnc,
-        mobileHash,
-        consentProcessing: data.consentProcessing,
-        consentPublication: data.consentPublication,
-        status: 'submitted',
-        leadDept: routing.lead,
-        routingRule: routing.rule,
-        submittedAt: now,
-        acceptBy: deadline.date,
-        clusterId,
-        isDemo: ctx.isDemo ?? false,
-        updatedAt: now,
-      })
-      .returning({ id: t.complaints.id });
-    const complaintId = complaint!.id;
+    const [complaint] = await raw.all(INSERT_COMPLAINT_SQL, [
+      trackingCode,
+      institution?.id ?? null,
+      institutionKey,
+      institution ? null : data.institutionName!,
+      institution ? null : data.institutionAddress!,
+      data.town ?? null,
+      data.course,
+      data.contract,
+      data.paidOn,
+      data.amountPaid,
+      data.classesTotal,
+      data.classesUsed,
+      data.amountRequested,
+      data.paidVia,
+      data.reason,
+      data.description ?? null,
+      parentNameEnc,
+      mobileEnc,
+      mobileHash,
+      data.consentProcessing ? 1 : 0,
+      data.consentPublication ? 1 : 0,
+      routing.lead,
+      routing.rule,
+      now.getTime(),
+      deadline.date,
+      clusterId,
+      ctx.isDemo ? 1 : 0,
+      now.getTime(),
+    ]);
+    const complaintId = Number(complaint!.id);
 
     if (clusterCreated) {
       // Earlier complaints in the window join the new cluster.
-      await tx
-        .update(t.complaints)
-        .set({ clusterId })
-        .where(and(inWindow, isNull(t.complaints.clusterId)));
+      await raw.run('UPDATE complaints SET cluster_id = ? WHERE institution_key = ? AND submitted_at >= ? AND is_spam = 0 AND cluster_id IS NULL', [
+        clusterId,
+        institutionKey,
+        clusterWindowStart(now, settings),
+      ]);
     }
 
     if (files.length) {
@@ -220,26 +259,21 @@ export async function submitComplaint(
     }
 
     if (routing.coHandlers.length) {
-      await tx.insert(t.complaintCoHandlers).values(routing.coHandlers.map((d) => ({ complaintId, departmentCode: d, addedAt: now })));
+      await raw.run(
+        `INSERT INTO complaint_co_handlers (complaint_id, department_code, added_at) VALUES ${routing.coHandlers.map(() => '(?, ?, ?)').join(', ')}`,
+        routing.coHandlers.flatMap((d) => [complaintId, d, now.getTime()]),
+      );
     }
-    await tx.insert(t.complaintEvents).values({
-      complaintId,
-      at: now,
-      kind: 'submitted',
-      toStatus: 'submitted',
-      data: {
-        rule: routing.rule,
-        lead: routing.lead,
-        coHandlers: routing.coHandlers,
-        acceptBy: deadline.date,
-        ...(deadline.unknownYears.length ? { unknownCalendarYears: deadline.unknownYears } : {}),
-      },
-    });
+    const eventData = {
+      rule: routing.rule,
+      lead: routing.lead,
+      coHandlers: routing.coHandlers,
+      acceptBy: deadline.date,
+      ...(deadline.unknownYears.length ? { unknownCalendarYears: deadline.unknownYears } : {}),
+    };
+    await raw.run("INSERT INTO complaint_events (complaint_id, at, kind, to_status, data) VALUES (?, ?, 'submitted', 'submitted', ?)", [complaintId, now.getTime(), JSON.stringify(eventData)]);
 
-    const depts = await tx
-      .select({ code: t.departments.code, nameZh: t.departments.nameZh, intakeEmail: t.departments.intakeEmail })
-      .from(t.departments);
-    const byCode = new Map(depts.map((d) => [d.code, d]));
+    const byCode = config.departments;
     const caseSummary = {
       complaintId,
       trackingCode,
@@ -250,12 +284,12 @@ export async function submitComplaint(
       lead: routing.lead,
       acceptBy: deadline.date,
     };
-    const outboxRows: (typeof t.outbox.$inferInsert)[] = [
-      { channel: 'email', topic: 'case_new_lead', recipient: routing.lead, payload: caseSummary, nextAttemptAt: now },
+    const outboxRows: { channel: 'email' | 'sms'; topic: string; recipient: string; payload: Record<string, unknown> }[] = [
+      { channel: 'email', topic: 'case_new_lead', recipient: routing.lead, payload: caseSummary },
       ...routing.coHandlers
         .filter((d) => byCode.get(d)?.intakeEmail)
-        .map((d) => ({ channel: 'email' as const, topic: 'case_new_cohandler', recipient: d, payload: caseSummary, nextAttemptAt: now })),
-      { channel: 'sms', topic: 'parent_ack', recipient: String(complaintId), payload: { trackingCode, acceptBy: deadline.date }, nextAttemptAt: now },
+        .map((d) => ({ channel: 'email' as const, topic: 'case_new_cohandler', recipient: d, payload: caseSummary })),
+      { channel: 'sms', topic: 'parent_ack', recipient: String(complaintId), payload: { trackingCode, acceptBy: deadline.date } },
     ];
     if (routing.alertCoordination) {
       outboxRows.push({
@@ -263,13 +297,15 @@ export async function submitComplaint(
         topic: 'coordination_alert',
         recipient: COORDINATION_DEPARTMENT,
         payload: { ...caseSummary, alertReasons: routing.alertReasons, clusterId },
-        nextAttemptAt: now,
       });
     }
-    if (ctx.isDemo) for (const r of outboxRows) r.status = 'skipped';
-    await tx.insert(t.outbox).values(outboxRows);
+    const outboxStatus = ctx.isDemo ? 'skipped' : 'pending';
+    await raw.run(
+      `INSERT INTO outbox (channel, topic, recipient, payload, status, next_attempt_at) VALUES ${outboxRows.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
+      outboxRows.flatMap((r) => [r.channel, r.topic, r.recipient, JSON.stringify(r.payload), outboxStatus, now.getTime()]),
+    );
 
-    await appendAudit(tx, {
+    await appendAuditAfter(raw, (found!.audit_tail as string | null) ?? null, {
       at: now,
       actorKind: 'public',
       action: 'complaint.submit',

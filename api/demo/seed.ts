@@ -9,6 +9,7 @@ import type { Deps } from '../deps.ts';
 import { beijingDate } from '../calendar/working-days.ts';
 import { seedRegistry } from './registry.ts';
 import { seedDemoStaff, type DemoAccount } from './staff.ts';
+import { seedDemoTemplates } from './templates.ts';
 import { seedDemoComplaints } from './complaints.ts';
 
 export interface DemoOptions {
@@ -30,6 +31,7 @@ export async function seedDemo(deps: Deps, options: DemoOptions): Promise<{ inst
   const now = deps.clock.now();
   const ids = await seedRegistry(deps.db, { institutions: options.institutions, seed, today: beijingDate(now) });
   const accounts = await seedDemoStaff(deps.db, deps.pii, now);
+  await seedDemoTemplates(deps.db, now);
   const complaintCount = await seedDemoComplaints(deps, options.complaints ?? 66, ids, seed);
   await deps.db.write((tx) => tx.run(sql`INSERT INTO meta(key, value) VALUES ('data_version', ${String(now.getTime())}) ON CONFLICT(key) DO UPDATE SET value = excluded.value`));
   if (options.writeCredentials) {

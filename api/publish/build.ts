@@ -6,15 +6,27 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { Db } from '../../db/client.ts';
 import type { Env } from '../env.ts';
+import { projectRoot } from '../lib/project-root.ts';
 import { buildsDir, currentBuildDir, currentLink, readBuildInfo, type BuildInfo } from './site-dirs.ts';
 
-export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const ASTRO_BIN = join(PROJECT_ROOT, 'node_modules', 'astro', 'bin', 'astro.mjs');
-const KEEP_BUILDS = 3;
+/** Kept for bench/build.ts. */
+export const PROJECT_ROOT = projectRoot();
+const astroBin = () => join(PROJECT_ROOT, 'node_modules', 'astro', 'bin', 'astro.mjs');
+/** Built folders kept on disk (the live one always stays): enough to look back, not to fill the disk. */
+export const KEEP_BUILDS = 3;
+
+export interface BuildOptions {
+  /** Folder name under SITE_DIR/builds; default: the start time in ms. */
+  id?: string;
+  /**
+   * The build command for an output folder; default: `astro build --outDir <dir>`. Tests swap in
+   * a small script to make a build fail or succeed without a full Astro run.
+   */
+  argv?: (outDir: string) => string[];
+}
 
 /**
  * Node flags for the build child. A cap on V8's old generation: the build's live data stays in
@@ -44,17 +56,20 @@ export interface BuildResult {
   ms: number;
 }
 
-export async function buildSite(db: Db, env: Env, log: Logger, onOutput?: (chunk: string) => void): Promise<BuildResult> {
+export async function buildSite(db: Db, env: Env, log: Logger, onOutput?: (chunk: string) => void, options: BuildOptions = {}): Promise<BuildResult> {
   const started = Date.now();
-  const id = `${started}`;
+  const id = options.id ?? `${started}`;
   const dir = join(buildsDir(env.SITE_DIR), id);
   mkdirSync(dir, { recursive: true });
   const version = await dataVersion(db);
   let output = '';
   const code = await new Promise<number>((resolveExit) => {
-    const child = spawn(process.execPath, [...BUILD_NODE_ARGS, ASTRO_BIN, 'build', '--outDir', dir, '--silent'], {
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1' },
+    const argv = options.argv?.(dir) ?? [...BUILD_NODE_ARGS, astroBin(), 'build', '--outDir', dir, '--silent'];
+    // The child reads the same database this process uses (env may differ from process.env in tests).
+    const dbEnv = { DATABASE_URL: env.DATABASE_URL, ...(env.DATABASE_AUTH_TOKEN ? { DATABASE_AUTH_TOKEN: env.DATABASE_AUTH_TOKEN } : {}) };
+    const child = spawn(process.execPath, argv, {
+      cwd: projectRoot(),
+      env: { ...process.env, ...dbEnv, ASTRO_TELEMETRY_DISABLED: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const collect = (b: Buffer) => {

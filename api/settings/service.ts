@@ -5,7 +5,11 @@ import { createWorkingCalendar, type WorkingCalendar } from '../calendar/working
 import { SettingsSchema, type Settings } from './defaults.ts';
 
 export async function loadSettings(db: Db): Promise<Settings> {
-  const rows = await db.read.select().from(settingsTable);
+  return settingsFromRows(await db.read.select().from(settingsTable));
+}
+
+/** Stored rows → effective settings (also used by intake's cached copy, intake-config.ts). */
+export function settingsFromRows(rows: readonly { key: string; value: unknown }[]): Settings {
   const stored = Object.fromEntries(rows.map((r) => [r.key, r.value]));
   // Unknown or invalid stored keys fall back to defaults instead of breaking intake.
   const parsed = SettingsSchema.safeParse(stored);

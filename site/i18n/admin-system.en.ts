@@ -63,6 +63,7 @@ export const adminSystemEn: typeof adminSystemZhCN = {
     department: 'Department',
     role: 'Role',
     status: 'Status',
+    actions: 'Actions',
     active: 'active',
     inactive: 'deactivated',
     totpYes: 'TOTP enrolled',

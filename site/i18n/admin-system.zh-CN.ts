@@ -61,6 +61,7 @@ export const adminSystemZhCN = {
     department: '部门',
     role: '角色',
     status: '状态',
+    actions: '操作',
     active: '在用',
     inactive: '已停用',
     totpYes: '已绑定动态口令',

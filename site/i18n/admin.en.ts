@@ -1,6 +1,8 @@
 /** Strings of the staff admin pages, English. Part of en.ts (`admin`); zh-CN in admin.zh-CN.ts. */
 import type { Messages } from './index.ts';
+import { adminRegistryEn } from './admin-registry.en.ts';
 import { adminSystemEn } from './admin-system.en.ts';
+import { adminOpsEn } from './admin-ops.en.ts';
 
 export const adminEn: Messages['admin'] = {
   title: 'Staff desk',
@@ -298,6 +300,8 @@ export const adminEn: Messages['admin'] = {
     days: (n: number) => (n === 1 ? '1 day' : `${n} days`),
   },
   system: adminSystemEn,
+  ops: adminOpsEn,
+  registry: adminRegistryEn,
   moderation: {
     title: 'Moderation and publication',
     lead: 'Mark spam or a duplicate, ban the mobile number, and prepare the redacted narrative for publication. Each step is written to the case record and the audit log.',

@@ -1,5 +1,7 @@
 /** Strings of the staff admin pages (工作台), zh-CN. Part of zh-CN.ts (`admin`); en in admin.en.ts. */
 import { adminSystemZhCN } from './admin-system.zh-CN.ts';
+import { adminOpsZhCN } from './admin-ops.zh-CN.ts';
+import { adminRegistryZhCN } from './admin-registry.zh-CN.ts';
 
 export const adminZhCN = {
   title: '工作台',
@@ -298,6 +300,8 @@ export const adminZhCN = {
     days: (n: number) => `${n}天`,
   },
   system: adminSystemZhCN,
+  ops: adminOpsZhCN,
+  registry: adminRegistryZhCN,
   moderation: {
     title: '审核与发布',
     lead: '标记垃圾或重复投诉、将手机号码加入黑名单、为公开发布准备脱敏后的投诉内容。每项操作都记入办理记录和审计日志。',

@@ -12,6 +12,7 @@ import { eq } from 'drizzle-orm';
 import * as t from '../../db/schema.ts';
 import { submitComplaint } from '../../api/complaints/intake.ts';
 import { ComplaintInputSchema } from '../../api/complaints/schema.ts';
+import { makeCreditCode } from '../../api/institutions/credit-code.ts';
 import { hashPassword } from '../../api/staff/passwords.ts';
 import { base32Secret } from '../../api/staff/totp.ts';
 import { logInAs, logInWith, seedStaff, type StaffAgent } from '../helpers/admin-session.ts';
@@ -462,4 +463,167 @@ describe('GET /api/admin/complaints/:code/attachments/:id — evidence files, ha
     const body = await (await as['culture.handler']!.get(`/api/admin/complaints/${c.code}`)).json();
     expect(body.attachments).toEqual([{ id: fileId, mime: 'application/pdf', originalName: '培训合同 "王"\n.pdf', size: PDF.length, sha256: 'x'.repeat(64), createdAt: expect.any(String) }]);
   });
+});
+
+describe('publishing, backup, templates and department staff — each role × own / other department', () => {
+  const SCRIPT = new URL('../fixtures/fake-site-build.mjs', import.meta.url).pathname;
+  const mayPublish = (u: User) => WHO[u].role === 'coordinator' || WHO[u].role === 'sysadmin';
+  const isHead = (u: User) => WHO[u].role === 'dept_head';
+  let cultureTemplate: number;
+  let cultureExtra: number;
+
+  beforeAll(async () => {
+    deps.siteBuild = { argv: (dir) => [SCRIPT, dir, 'ok'] };
+    const [tpl] = await deps.db.write((tx) =>
+      tx.insert(t.responseTemplates).values({ departmentCode: 'culture', forStatus: 'submitted', title: '受理告知', body: '您的投诉已受理。', updatedAt: deps.clock.now() }).returning({ id: t.responseTemplates.id }),
+    );
+    cultureTemplate = tpl!.id;
+    const [extra] = await deps.db.write(async (tx) =>
+      tx.insert(t.staff).values({ username: 'culture.extra', displayName: '文旅局 新承办人', departmentCode: 'culture', role: 'handler', passwordHash: await hashPassword('Culture-extra-2026') }).returning({ id: t.staff.id }),
+    );
+    cultureExtra = extra!.id;
+  });
+  afterAll(async () => {
+    // Let a build started here finish before the database goes away.
+    for (let i = 0; i < 100; i++) {
+      const running = await deps.db.read.select().from(t.siteBuilds).where(eq(t.siteBuilds.status, 'running'));
+      if (running.length === 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    delete deps.siteBuild;
+  });
+
+  for (const u of USERS) {
+    it(`GET/POST /publish, GET /publish/:id as ${u} → ${mayPublish(u) ? '200/202, 404 unknown' : '403'}`, async () => {
+      const list = await as[u]!.get('/api/admin/publish');
+      expect(list.status).toBe(mayPublish(u) ? 200 : 403);
+      const start = await as[u]!.post('/api/admin/publish');
+      if (mayPublish(u)) expect([200, 202]).toContain(start.status);
+      else expect(start.status).toBe(403);
+      expect((await as[u]!.get('/api/admin/publish/999999')).status).toBe(mayPublish(u) ? 404 : 403);
+    });
+
+    it(`POST /backup as ${u} → ${WHO[u].role === 'sysadmin' ? 200 : 403}`, async () => {
+      const res = await as[u]!.post('/api/admin/backup');
+      expect(res.status).toBe(WHO[u].role === 'sysadmin' ? 200 : 403);
+      await res.arrayBuffer();
+    });
+
+    it(`templates as ${u}: list ${WHO[u].role === 'sysadmin' ? 403 : 200}; create ${isHead(u) ? 201 : 403}; culture's template ${u === 'culture.head' ? 200 : isHead(u) ? 404 : 403}`, async () => {
+      const list = await as[u]!.get('/api/admin/templates');
+      expect(list.status).toBe(WHO[u].role === 'sysadmin' ? 403 : 200);
+      if (list.status === 200) {
+        const body = await list.json();
+        expect(body.department).toBe(WHO[u].dept);
+        expect(body.templates.some((x: { id: number }) => x.id === cultureTemplate)).toBe(WHO[u].dept === 'culture');
+      }
+      const created = await as[u]!.post('/api/admin/templates', { forStatus: 'accepted', title: `${u} 的模板`, body: '已联系机构了解情况。' });
+      expect(created.status).toBe(isHead(u) ? 201 : 403);
+      const edit = await app.request(`/api/admin/templates/${cultureTemplate}`, {
+        method: 'PUT',
+        headers: { cookie: as[u]!.cookie, 'x-csrf-token': as[u]!.csrf, 'content-type': 'application/json' },
+        body: JSON.stringify({ forStatus: 'submitted', title: '受理告知', body: `您的投诉已受理（${u}）。` }),
+      });
+      expect(edit.status).toBe(u === 'culture.head' ? 200 : isHead(u) ? 404 : 403);
+    });
+
+    it(`team as ${u}: list ${isHead(u) ? 200 : 403}; a culture handler's TOTP reset ${u === 'culture.head' ? 200 : isHead(u) ? 404 : 403}`, async () => {
+      const list = await as[u]!.get('/api/admin/team');
+      expect(list.status).toBe(isHead(u) ? 200 : 403);
+      if (list.status === 200) expect((await list.json()).staff.every((s: { departmentCode: string }) => s.departmentCode === WHO[u].dept)).toBe(true);
+      const reset = await as[u]!.post(`/api/admin/team/${cultureExtra}/reset-totp`);
+      expect(reset.status).toBe(u === 'culture.head' ? 200 : isHead(u) ? 404 : 403);
+      const create = await as[u]!.post('/api/admin/team', { username: `${u.replace(/\W/g, '')}.new`, displayName: '新同事' });
+      expect(create.status).toBe(isHead(u) ? 201 : 403);
+      if (create.status === 201) {
+        const [row] = await deps.db.read.select().from(t.staff).where(eq(t.staff.username, `${u.replace(/\W/g, '')}.new`));
+        expect(row).toMatchObject({ departmentCode: WHO[u].dept, role: 'handler' });
+      }
+    });
+  }
+
+  it('a department head cannot touch their own account, another head, or a coordinator (404)', async () => {
+    for (const target of ['culture.head', 'edu.head', 'coord', 'sysadmin'] as const) {
+      expect((await as['culture.head']!.post(`/api/admin/team/${staffIds[target]}/deactivate`)).status).toBe(404);
+    }
+  });
+});
+
+describe('registry routes — each role × the institution’s supervising department (own / other)', () => {
+  // Written out from DOMAIN.md (see api/registry/access.ts for the reasoning): the education
+  // bureau licenses, its head decides status changes, co-supervisors import results only for
+  // institutions they supervise, market reads, the sysadmin has no registry at all.
+  const READ = (u: User) => WHO[u].role !== 'sysadmin';
+  const EDIT = (u: User) => WHO[u].role === 'coordinator' || (WHO[u].dept === 'edu' && (WHO[u].role === 'handler' || WHO[u].role === 'dept_head'));
+  const STATUS = (u: User) => WHO[u].role === 'coordinator' || (WHO[u].dept === 'edu' && WHO[u].role === 'dept_head');
+  const INSPECT = (u: User): 'all' | 'supervised' | null => (EDIT(u) ? 'all' : ['culture', 'science'].includes(WHO[u].dept) && WHO[u].role !== 'sysadmin' ? 'supervised' : null);
+
+  let n = 0;
+  const institutionBody = () => {
+    n++;
+    return {
+      name: `矩阵测试艺术学校${n}`,
+      creditCode: makeCreditCode('52', '370305', String(70_000_000 + n)),
+      licenseNo: `教民3703053${String(60_000_000 + n)}号`,
+      legalForm: 'non_enterprise',
+      category: 'culture_arts',
+      town: 'jixia',
+      zone: '2',
+      address: '淄博市临淄区稷下街道某路1号',
+      licenseIssuedOn: '2023-05-01',
+      licenseValidUntil: '2028-04-30',
+      fireSafetyPassed: 'yes',
+      fireSafetyDate: '2023-04-20',
+      usesModelContract: 'yes',
+      trainingItems: '素描',
+      staffCount: '5',
+      teacherCount: '3',
+    };
+  };
+  const upload = (u: User, path: string, text: string) => {
+    const form = new FormData();
+    form.set('file', new File([text], 'x.csv'));
+    return app.request(path, { method: 'POST', headers: { cookie: as[u]!.cookie, 'x-csrf-token': as[u]!.csrf }, body: form });
+  };
+  let target = '';
+  beforeAll(async () => {
+    target = institutionOf.culture!;
+  });
+
+  for (const u of USERS) {
+    it(`${u}: read ${READ(u) ? 200 : 403}, create/edit ${EDIT(u) ? 'yes' : 403}, status ${STATUS(u) ? 'yes' : 403}`, async () => {
+      const a = as[u]!;
+      expect((await a.get('/api/admin/registry/institutions')).status).toBe(READ(u) ? 200 : 403);
+      expect((await a.get(`/api/admin/registry/institutions/${target}`)).status).toBe(READ(u) ? 200 : 403);
+      expect((await a.get('/api/admin/registry/institutions/no-such-id')).status).toBe(READ(u) ? 404 : 403);
+      expect((await a.get('/api/admin/registry/templates/institutions.csv')).status).toBe(READ(u) ? 200 : 403);
+
+      const created = await a.post('/api/admin/registry/institutions', institutionBody());
+      expect(created.status).toBe(EDIT(u) ? 201 : 403);
+      const edit = await app.request(`/api/admin/registry/institutions/${target}`, { method: 'PUT', headers: { cookie: a.cookie, 'x-csrf-token': a.csrf, 'content-type': 'application/json' }, body: JSON.stringify({ ...institutionBody(), creditCode: undefined }) });
+      expect(edit.status).toBe(EDIT(u) ? 422 : 403); // allowed roles reach validation (credit code missing)
+
+      const [cur] = await deps.db.read.select({ s: t.institutions.licenseStatus }).from(t.institutions).where(eq(t.institutions.id, target));
+      const next = cur!.s === 'suspended' ? 'valid' : 'suspended';
+      const status = await a.post(`/api/admin/registry/institutions/${target}/status`, { status: next, effectiveOn: '2026-11-26', reasonZh: '矩阵测试：状态变更' });
+      expect(status.status).toBe(STATUS(u) ? 200 : 403);
+
+      const dry = await upload(u, '/api/admin/registry/imports/institutions', '机构名称\n某学校\n');
+      expect(dry.status).toBe(EDIT(u) ? 200 : 403);
+    });
+  }
+
+  for (const u of USERS) {
+    const scope = INSPECT(u);
+    it(`${u}: inspection results for a culture-supervised institution (${scope === 'supervised' && WHO[u].dept !== 'culture' ? 'other' : 'own'} department) → ${scope === null ? 403 : scope === 'supervised' && WHO[u].dept !== 'culture' ? 'row refused' : 'row accepted'}`, async () => {
+      const [inst] = await deps.db.read.select({ code: t.institutions.creditCode }).from(t.institutions).where(eq(t.institutions.id, target));
+      const res = await upload(u, '/api/admin/registry/imports/inspections', `年度,统一社会信用代码,检查结果,公布日期\n2025,${inst!.code},合格,2026-01-15\n`);
+      if (scope === null) return expect(res.status).toBe(403);
+      expect(res.status).toBe(200);
+      const report = (await res.json()) as { rows: { action: string; issues: { message: string }[] }[] };
+      const refused = scope === 'supervised' && WHO[u].dept !== 'culture';
+      expect(report.rows[0]!.action).toMatch(refused ? /^error$/ : /^(create|replace|unchanged)$/);
+      if (refused) expect(report.rows[0]!.issues[0]!.message).toBe('该机构不归您的部门主管，不能导入其检查结果');
+    });
+  }
 });

@@ -9,108 +9,20 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createDb } from '../../db/client.ts';
 import { staff } from '../../db/schema.ts';
-import { demoAccounts } from '../../api/demo/staff.ts';
 import { hashPassword } from '../../api/staff/passwords.ts';
 import { totpAt } from '../../api/staff/totp.ts';
 import { browserAvailability, launchBrowser, SCREENSHOT_DIR } from '../helpers/browser.ts';
+import { apiSession, axeViolations, DESKTOP, fileComplaint, horizontalOverflow, openAction, PHONE, signIn } from '../helpers/staff-browser.ts';
 import { startProduct, type RunningProduct } from '../helpers/server-process.ts';
 
 const availability = browserAvailability();
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const MOBILE = '13955550123';
-const PHONE = { width: 390, height: 844 };
-const DESKTOP = { width: 1280, height: 900 };
-
-const accountOf = (username: string) => demoAccounts().find((a) => a.username === username)!;
-
-/** A TOTP code is accepted once per account and 30-second step: wait for a fresh step if needed. */
-const lastStep = new Map<string, number>();
-async function freshCode(username: string): Promise<string> {
-  let step = Math.floor(Date.now() / 30_000);
-  while (lastStep.get(username) === step) {
-    await new Promise((r) => setTimeout(r, 1_000));
-    step = Math.floor(Date.now() / 30_000);
-  }
-  lastStep.set(username, step);
-  return totpAt(accountOf(username).totpSecret, new Date());
-}
-
-async function signIn(page: Page, baseUrl: string, username: string) {
-  await page.goto(`${baseUrl}/admin/`);
-  // Signed out: the queue sends us to the sign-in page, and back afterwards.
-  await page.waitForURL(/\/admin\/login\/\?next=/);
-  await page.fill('[name=username]', username);
-  await page.fill('[name=password]', accountOf(username).password);
-  await page.fill('[name=totp]', await freshCode(username));
-  await Promise.all([page.waitForURL(`${baseUrl}/admin/`), page.click('[data-login-form] button[type=submit]')]);
-}
-
-/** Signs in through the API (no browser) and returns the session cookie and CSRF token. */
-async function apiSession(baseUrl: string, username: string): Promise<{ cookie: string; csrf: string }> {
-  const a = accountOf(username);
-  const res = await fetch(`${baseUrl}/api/admin/session`, {
-    method: 'POST',
-    // No Origin header: a non-browser client (the API checks a browser's Origin against PUBLIC_BASE_URL).
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password: a.password, totp: await freshCode(username) }),
-  });
-  expect(res.status).toBe(200);
-  const body = (await res.json()) as { csrfToken: string };
-  return { cookie: res.headers.get('set-cookie')!.split(';')[0]!, csrf: body.csrfToken };
-}
-
-/** Opens an action's form (a <details>) unless it is open already. */
-async function openAction(page: Page, action: string) {
-  const details = page.locator(`[data-action="${action}"]`);
-  if ((await details.getAttribute('open')) === null) await details.locator('summary').click();
-}
-
-/** Files a complaint through the public API (INTAKE_POW is off in tests), optionally with evidence files. */
-async function fileComplaint(baseUrl: string, mobile: string, files: { name: string; bytes: Uint8Array }[] = []) {
-  const fields: Record<string, string> = {
-    institutionId: 'demo-0005',
-    course: '少儿舞蹈春季班',
-    contract: 'model',
-    paidOn: '2026-09-01',
-    amountPaid: '4800',
-    classesTotal: '48',
-    classesUsed: '10',
-    amountRequested: '3800',
-    paidVia: 'other_account',
-    reason: 'refused',
-    description: '孩子上了10节课后因搬家无法继续，机构以“课程已开始”为由拒绝退还剩余费用。\n合同约定可按剩余课时退费。',
-    parentName: '赵测试',
-    mobile,
-    consentProcessing: 'true',
-    consentPublication: 'false',
-  };
-  const form = new FormData();
-  for (const [k, v] of Object.entries(fields)) form.append(k, v);
-  for (const f of files) form.append('evidence', new File([f.bytes as Uint8Array<ArrayBuffer>], f.name, { type: 'image/png' }));
-  const res = await fetch(`${baseUrl}/api/complaints`, { method: 'POST', body: form });
-  expect(res.status, await res.clone().text()).toBe(201);
-  return (await res.json()) as { trackingCode: string; lead: { code: string }; coHandlers: { code: string }[] };
-}
-
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: AXE });
-  return page.evaluate(async () => {
-    const r = await (window as unknown as { axe: { run: (o: object) => Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } }).axe.run({ resultTypes: ['violations'] });
-    return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
-  });
-}
-
-/** Nothing may be wider than the viewport (no sideways scrolling on a phone). */
-async function horizontalOverflow(page: Page): Promise<number> {
-  return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-}
 
 describe.skipIf(!availability.run)('staff admin in Chromium', () => {
   let product: RunningProduct;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { createClient } from '@libsql/client';
-import { createDb, type Db } from '../../db/client.ts';
+import { createDb, rawTx, type Db } from '../../db/client.ts';
 import { migrateDb } from '../../db/migrate.ts';
 import { meta } from '../../db/schema.ts';
 
@@ -75,6 +75,25 @@ describe('createDb', () => {
     expect(rows).toHaveLength(0);
     await db.write((tx) => tx.insert(meta).values({ key: 'after', value: '1' }));
     expect(await db.read.select().from(meta).where(sql`key = 'after'`)).toHaveLength(1);
+  });
+
+  it('rawTx runs plain SQL inside the unit: it sees the unit\'s writes and rolls back with it', async () => {
+    // Several units in one group, so they share the IMMEDIATE transaction and differ by SAVEPOINT.
+    const failing = db.write(async (tx) => {
+      await tx.insert(meta).values({ key: 'raw-a', value: '1' });
+      const raw = rawTx(tx);
+      expect((await raw.all("SELECT value FROM meta WHERE key = 'raw-a'")).map((r) => r.value)).toEqual(['1']);
+      await raw.run('INSERT INTO meta (key, value) VALUES (?, ?)', ['raw-b', '2']);
+      throw new Error('boom');
+    });
+    const kept = db.write(async (tx) => {
+      await rawTx(tx).run('INSERT INTO meta (key, value) VALUES (?, ?)', ['raw-c', '3']);
+      return (await tx.select().from(meta).where(sql`key = 'raw-c'`)).length;
+    });
+    await expect(failing).rejects.toThrow('boom');
+    expect(await kept).toBe(1);
+    const keys = (await db.read.select().from(meta).where(sql`key LIKE 'raw-%'`)).map((r) => r.key);
+    expect(keys).toEqual(['raw-c']);
   });
 
   it('waits out another process holding the write lock instead of failing with SQLITE_BUSY', async () => {

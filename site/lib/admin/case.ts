@@ -8,6 +8,7 @@
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import { departments, staff } from '../../../db/schema.ts';
 import { caseView } from '../../../api/admin/case-view.ts';
+import { listTemplates, TEMPLATE_STATUSES, type TemplateStatus, type TemplateView } from '../../../api/admin/templates.ts';
 import { runTransition } from '../../../api/admin/transitions.ts';
 import { ApiError, apiErrorBody } from '../../../api/lib/errors.ts';
 import { msg, type Lang } from '../../../api/lib/messages.ts';
@@ -29,10 +30,17 @@ export interface CaseState extends Frame {
   leadChoices: Dept[];
   /** Case workers of the lead department (for the department head's assignment). */
   assignees: { id: number; displayName: string; role: string }[];
+  /** The caller's department's response templates for the case's current state. */
+  templates: TemplateView[];
   /** The action just saved (after the redirect). */
   done: string | null;
   /** A refused form: which action, its message, its field messages and what was typed. */
   error: { action: string; message: string; fields: Record<string, string>; values: Record<string, string> } | null;
+}
+
+/** Templates apply to the states in which a case has a text to write; none elsewhere. */
+async function templatesFor(deps: Deps, dept: string, status: string): Promise<TemplateView[]> {
+  return (TEMPLATE_STATUSES as readonly string[]).includes(status) ? listTemplates(deps.db, dept, status as TemplateStatus) : [];
 }
 
 export const casePath = (lang: Lang, code: string) => adminPath(lang, `/cases/${code}/`);
@@ -108,7 +116,7 @@ export async function handleCase(deps: Deps, request: Request, url: URL, rawCode
   return {
     kind: 'page',
     status,
-    state: { ...frame, view, ...(await choices(deps, view)), done: request.method !== 'POST' && done && /^[a-z_]{2,20}$/.test(done) ? done : null, error },
+    state: { ...frame, view, ...(await choices(deps, view)), templates: await templatesFor(deps, caller.dept, view.status), done: request.method !== 'POST' && done && /^[a-z_]{2,20}$/.test(done) ? done : null, error },
   };
 }
 

@@ -3,7 +3,7 @@
  * (api/admin/staff-accounts.ts). Creating an account answers with the page itself (not a
  * redirect) so the temporary password is shown exactly once. Every POST needs the CSRF token.
  */
-import { createStaff, deactivateStaff, listStaff, NewStaffSchema, resetStaffTotp } from '../../../api/admin/staff-accounts.ts';
+import { createStaff, deactivateStaff, listStaff, NewStaffSchema, reactivateStaff, resetStaffPassword, resetStaffTotp } from '../../../api/admin/staff-accounts.ts';
 import { listDepartments } from '../../../api/admin/system.ts';
 import type { Deps } from '../../../api/deps.ts';
 import { ApiError, apiErrorBody, parseWith } from '../../../api/lib/errors.ts';
@@ -45,10 +45,16 @@ export async function handleStaff(deps: Deps, request: Request, url: URL, ip: st
   const actor = { staffId: session.staff.id, role: session.staff.role, ip };
   const now = deps.clock.now();
   try {
-    if (form.action === 'deactivate' || form.action === 'reset_totp') {
-      const id = /^\d{1,9}$/.test(form.id ?? '') ? Number(form.id) : -1;
-      await (form.action === 'deactivate' ? deactivateStaff : resetStaffTotp)(deps.db, id, actor, now);
+    const id = /^\d{1,9}$/.test(form.id ?? '') ? Number(form.id) : -1;
+    if (form.action === 'deactivate' || form.action === 'reset_totp' || form.action === 'reactivate') {
+      await (form.action === 'deactivate' ? deactivateStaff : form.action === 'reactivate' ? reactivateStaff : resetStaffTotp)(deps.db, id, actor, now);
       return { kind: 'response', response: redirect(`${adminPath(lang, '/staff/')}?done=1`) };
+    }
+    if (form.action === 'reset_password') {
+      // Shown once, in this answer (no redirect: never in a URL or the history).
+      const password = await resetStaffPassword(deps.db, id, actor, now);
+      const who = (await listStaff(deps.db)).find((x) => x.id === id)?.username ?? String(id);
+      return { kind: 'page', status: 200, state: await state({ message: { kind: 'ok', text: strings(lang).admin.ops.team.passwordReset(who, password) } }) };
     }
     const input = { username: form.username ?? '', displayName: form.displayName ?? '', departmentCode: form.departmentCode ?? '', role: form.role ?? '' };
     const parsed = parseWith(NewStaffSchema, input, lang);

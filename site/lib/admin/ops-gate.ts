@@ -1,0 +1,44 @@
+/**
+ * The gate of the publishing, backup, templates and team pages: signed in (else to sign-in),
+ * the role allowed (else a 403 page saying who may), and for a POST a readable form with the
+ * session's CSRF token. Who may is decided by the same predicates the API routes use.
+ */
+import type { StaffRole } from '../../../db/schema.ts';
+import type { Deps } from '../../../api/deps.ts';
+import { msg, type Lang } from '../../../api/lib/messages.ts';
+import type { ActiveSession } from '../../../api/staff/sessions.ts';
+import { strings } from '../../i18n/index.ts';
+import { csrfRefused } from './account.ts';
+import { adminPath, bodyTooLarge, csrfOk, isDemo, readForm, sessionOf, toSignIn, type Frame, type PageResult } from './http.ts';
+import { adminUser } from './user.ts';
+
+export interface OpsGate {
+  session: ActiveSession;
+  frame: Frame;
+  actor: { staffId: number; role: StaffRole; dept: string; ip: string | null };
+  /** The POSTed form (null for GET). */
+  form: Record<string, string> | null;
+}
+
+export async function opsGate(
+  deps: Deps,
+  request: Request,
+  url: URL,
+  ip: string | null,
+  lang: Lang,
+  sub: string,
+  may: (role: StaffRole) => boolean,
+  noAccess: string,
+): Promise<{ ok: true; g: OpsGate } | { ok: false; r: PageResult<never> }> {
+  const session = await sessionOf(deps, request);
+  if (!session) return { ok: false, r: { kind: 'response', response: toSignIn(lang, url, request.method === 'POST' ? 'expired' : undefined) } };
+  const frame: Frame = { user: await adminUser(deps, session), demo: await isDemo(deps) };
+  const a = strings(lang).admin;
+  if (!may(session.staff.role)) return { ok: false, r: { kind: 'message', status: 403, state: { ...frame, title: a.ops.noAccessTitle, text: noAccess, back: { href: adminPath(lang, '/account/'), label: a.nav.account } } } };
+  const actor = { staffId: session.staff.id, role: session.staff.role, dept: session.staff.departmentCode, ip };
+  if (request.method !== 'POST') return { ok: true, g: { session, frame, actor, form: null } };
+  if (bodyTooLarge(request)) return { ok: false, r: { kind: 'message', status: 413, state: { ...frame, title: msg('payload_too_large', lang), text: msg('payload_too_large', lang), back: { href: adminPath(lang, sub), label: a.nav.account } } } };
+  const form = (await readForm(request)) ?? {};
+  if (!csrfOk(session, form)) return { ok: false, r: csrfRefused(lang, frame, adminPath(lang, sub)) };
+  return { ok: true, g: { session, frame, actor, form } };
+}
