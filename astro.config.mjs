@@ -19,7 +19,10 @@ export default defineConfig({
     locales: ['zh-CN', 'en'],
     routing: { prefixDefaultLocale: false },
   },
-  build: { inlineStylesheets: 'never', format: 'directory' },
+  // Four pages in flight: with one, the build waited on each page's mkdir + write (20–45 % of the
+  // page phase idle); 4 cut the build at 30,000 institutions from 186 s to 138 s. The heap this
+  // costs is capped by the build child's flags (api/publish/build.ts BUILD_NODE_ARGS).
+  build: { inlineStylesheets: 'never', format: 'directory', concurrency: 4 },
   // api/server.ts checks the Origin of every state-changing request itself (against the Host it
   // was reached by and PUBLIC_BASE_URL); Astro's own check only knows the configured site origin,
   // so it would refuse the same form reached through 127.0.0.1 or a proxy.

@@ -15,7 +15,7 @@ import { sql } from 'drizzle-orm';
 import { createDb } from '../db/client.ts';
 import { migrateDb } from '../db/migrate.ts';
 import { seedRegistry } from '../api/demo/registry.ts';
-import { PROJECT_ROOT } from '../api/publish/build.ts';
+import { BUILD_NODE_ARGS, PROJECT_ROOT } from '../api/publish/build.ts';
 
 const { values } = parseArgs({ options: { institutions: { type: 'string', default: '10000' }, keep: { type: 'boolean', default: false } } });
 const N = Number(values.institutions);
@@ -74,10 +74,11 @@ await db.write((tx) => tx.run(sql`INSERT INTO meta(key, value) VALUES ('data_ver
 await db.close();
 console.log(`  seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
-// 1. The project: the real build (same command `npm start` / publish runs), into a temp folder
-//    inside the project (the server bundle resolves packages from the project's node_modules).
+// 1. The project: the real build (same command and Node flags `npm start` / publish runs), into a
+//    temp folder inside the project (the server bundle resolves packages from the project's
+//    node_modules).
 const outDir = join(PROJECT_ROOT, 'dist', `bench-${process.pid}`);
-const project = await measure([ASTRO, 'build', '--outDir', outDir, '--silent'], PROJECT_ROOT, { DATABASE_URL: `file:${dbFile}`, LOG_LEVEL: 'silent' });
+const project = await measure([...BUILD_NODE_ARGS, ASTRO, 'build', '--outDir', outDir, '--silent'], PROJECT_ROOT, { DATABASE_URL: `file:${dbFile}`, LOG_LEVEL: 'silent' });
 if (project.code !== 0) process.exit(1);
 const pages = countHtml(join(outDir, 'client'));
 const projectSize = dirSizeMiB(join(outDir, 'client'));

@@ -8,9 +8,14 @@ import { loadRegistry } from './registry.ts';
 export const INSTITUTION_FIELDS = ['id', 'name', 'creditCode', 'licenseNo', 'legalForm', 'category', 'supervisors', 'town', 'address', 'zone', 'licenseStatus', 'licenseIssuedOn', 'licenseValidUntil', 'fireSafetyPassed', 'hasCustodyAccount', 'usesModelContract', 'latestInspection'] as const;
 export const INSPECTION_FIELDS = ['institutionId', 'institutionName', 'year', 'result', 'findings', 'rectification', 'publishedOn', 'publishedBy'] as const;
 
+/**
+ * Records one at a time: at 100,000 institutions the files are tens of MB, and whole arrays of
+ * records, lines and one joined string (two bytes a character, Chinese names) were several copies
+ * of that alive at once in the site build.
+ */
 export async function institutionRecords() {
   const reg = await loadRegistry();
-  return reg.institutions.map((i) => ({
+  return mapIter(reg.institutions, (i) => ({
     id: i.id,
     name: i.name,
     creditCode: i.creditCode,
@@ -33,17 +38,61 @@ export async function institutionRecords() {
 
 export async function inspectionRecords() {
   const reg = await loadRegistry();
-  return reg.institutions.flatMap((i) =>
-    [...i.inspections].reverse().map((x) => ({
-      institutionId: i.id,
-      institutionName: i.name,
-      year: x.year,
-      result: x.result,
-      findings: x.findings.map((f) => f.code),
-      rectification: x.findings.map((f) => f.rectification ?? ''),
-      publishedOn: x.publishedOn,
-      publishedBy: x.publishedBy,
-    })),
+  return (function* () {
+    for (const i of reg.institutions) {
+      // Oldest year first.
+      for (let k = i.inspections.length - 1; k >= 0; k--) {
+        const x = i.inspections[k]!;
+        yield {
+          institutionId: i.id,
+          institutionName: i.name,
+          year: x.year,
+          result: x.result,
+          findings: x.findings.map((f) => f.code),
+          rectification: x.findings.map((f) => f.rectification ?? ''),
+          publishedOn: x.publishedOn,
+          publishedBy: x.publishedBy,
+        };
+      }
+    }
+  })();
+}
+
+function* mapIter<T, R>(items: readonly T[], fn: (t: T) => R): Generator<R> {
+  for (const it of items) yield fn(it);
+}
+
+/** UTF-8 bytes built in ~1 MB pieces, so no single huge string is ever made. */
+function bytesOf(pieces: Iterable<string>): Uint8Array<ArrayBuffer> {
+  const parts: Buffer[] = [];
+  let pending: string[] = [];
+  let pendingLength = 0;
+  for (const p of pieces) {
+    pending.push(p);
+    pendingLength += p.length;
+    if (pendingLength >= 1 << 20) {
+      parts.push(Buffer.from(pending.join('')));
+      pending = [];
+      pendingLength = 0;
+    }
+  }
+  parts.push(Buffer.from(pending.join('')));
+  const all = Buffer.concat(parts);
+  return new Uint8Array(all.buffer, all.byteOffset, all.length) as Uint8Array<ArrayBuffer>;
+}
+
+/** The same bytes as JSON.stringify([...records]). */
+export function toJson(records: Iterable<object>): Uint8Array<ArrayBuffer> {
+  return bytesOf(
+    (function* () {
+      yield '[';
+      let first = true;
+      for (const r of records) {
+        yield first ? JSON.stringify(r) : `,${JSON.stringify(r)}`;
+        first = false;
+      }
+      yield ']';
+    })(),
   );
 }
 
@@ -54,8 +103,12 @@ function csvCell(v: unknown): string {
   return `"${safe.replace(/"/g, '""')}"`;
 }
 
-/** UTF-8 with BOM so Excel opens Chinese text correctly. */
-export function toCsv(fields: readonly string[], rows: Record<string, unknown>[]): string {
-  const lines = [fields.join(','), ...rows.map((r) => fields.map((f) => csvCell(r[f])).join(','))];
-  return `\uFEFF${lines.join('\r\n')}\r\n`;
+/** UTF-8 with BOM so Excel opens Chinese text correctly; every line ends in CRLF. */
+export function toCsv(fields: readonly string[], rows: Iterable<Record<string, unknown>>): Uint8Array<ArrayBuffer> {
+  return bytesOf(
+    (function* () {
+      yield `\uFEFF${fields.join(',')}\r\n`;
+      for (const r of rows) yield `${fields.map((f) => csvCell(r[f])).join(',')}\r\n`;
+    })(),
+  );
 }

@@ -4,7 +4,7 @@
  * bulk queries once per build (not one query per page), so 100,000 institutions build in minutes.
  * Only public registry data: nothing from complaints is read here.
  */
-import { asc } from 'drizzle-orm';
+import { asc, gt, sql } from 'drizzle-orm';
 import * as t from '../../db/schema.ts';
 import type { Category, InspectionResult, LicenseStatus } from '../../db/schema.ts';
 import { beijingDate } from '../../api/calendar/working-days.ts';
@@ -63,83 +63,145 @@ export function loadRegistry(): Promise<Registry> {
   return (cached ??= load());
 }
 
+/** Rows per query: bounds the memory a load holds at once (raw rows become garbage per chunk). */
+const CHUNK = 4000;
+
+/**
+ * Reads the registry in chunks (keyset on the primary key) instead of whole tables at once: whole
+ * tables at 100,000 institutions meant ~1.3 GB of raw rows alive together before they were turned
+ * into the objects below, and a V8 heap that never shrank back for the rest of the build.
+ * One read transaction, so every chunk sees the same snapshot.
+ */
 async function load(): Promise<Registry> {
   const db = await buildDb();
   const builtOn = beijingDate(new Date());
-  const [depts, towns, zones, rows, sups, hist, insp, finds] = await Promise.all([
-    db.read.select().from(t.departments).orderBy(asc(t.departments.sortOrder)),
-    db.read.select().from(t.towns),
-    db.read.select().from(t.zones),
-    db.read.select().from(t.institutions).orderBy(asc(t.institutions.id)),
-    db.read.select().from(t.institutionSupervisors),
-    db.read.select().from(t.licenseStatusHistory).orderBy(asc(t.licenseStatusHistory.effectiveOn), asc(t.licenseStatusHistory.id)),
-    db.read.select().from(t.inspections).orderBy(asc(t.inspections.year)),
-    db.read.select().from(t.inspectionFindings),
-  ]);
-  const departments = new Map(depts.map((d) => [d.code, d]));
-  const townMap = new Map(towns.map((x) => [x.code, x]));
-  const zoneMap = new Map(zones.map((z) => [z.id, z]));
+  return db.read.transaction(async (tx) => {
+    const [depts, towns, zones] = await Promise.all([
+      tx.select().from(t.departments).orderBy(asc(t.departments.sortOrder)),
+      tx.select().from(t.towns),
+      tx.select().from(t.zones),
+    ]);
+    const departments = new Map(depts.map((d) => [d.code, d]));
+    const townMap = new Map(towns.map((x) => [x.code, x]));
+    const zoneMap = new Map(zones.map((z) => [z.id, z]));
+    // Dates and code lists repeat across thousands of rows: one string / array each.
+    const intern = interner();
+    const lists = new Map<string, string[]>();
 
-  const supsBy = groupBy(sups, (s) => s.institutionId);
-  const histBy = groupBy(hist, (h) => h.institutionId);
-  const findsBy = groupBy(finds, (f) => f.inspectionId);
-  const inspBy = groupBy(insp, (i) => i.institutionId);
+    const institutions: Institution[] = [];
+    const byId = new Map<string, Institution>();
+    for (let after = ''; ; ) {
+      const rows = await tx.select().from(t.institutions).where(gt(t.institutions.id, after)).orderBy(asc(t.institutions.id)).limit(CHUNK);
+      for (const r of rows) {
+        const inst: Institution = {
+          id: r.id,
+          name: r.name,
+          creditCode: r.creditCode,
+          licenseNo: r.licenseNo,
+          legalForm: r.legalForm,
+          category: r.category,
+          address: r.address,
+          town: townMap.get(r.townCode)!,
+          zone: zoneMap.get(r.zoneId)!,
+          status: effectiveLicenseStatus(r.licenseStatus, r.licenseValidUntil, builtOn),
+          licenseIssuedOn: intern(r.licenseIssuedOn),
+          licenseValidUntil: intern(r.licenseValidUntil),
+          fireSafetyPassed: r.fireSafetyPassed,
+          fireSafetyDate: r.fireSafetyDate && intern(r.fireSafetyDate),
+          custodyBank: r.custodyBank && intern(r.custodyBank),
+          hasCustodyAccount: !!r.custodyAccountNo,
+          usesModelContract: r.usesModelContract,
+          trainingItems: internList(intern, lists, r.trainingItems),
+          staffCount: r.staffCount,
+          teacherCount: r.teacherCount,
+          phone: r.phone,
+          supervisors: [],
+          history: [],
+          inspections: [],
+        };
+        institutions.push(inst);
+        byId.set(inst.id, inst);
+      }
+      if (rows.length < CHUNK) break;
+      after = rows[rows.length - 1]!.id;
+    }
 
-  const institutions: Institution[] = rows.map((r) => ({
-    id: r.id,
-    name: r.name,
-    creditCode: r.creditCode,
-    licenseNo: r.licenseNo,
-    legalForm: r.legalForm,
-    category: r.category,
-    address: r.address,
-    town: townMap.get(r.townCode)!,
-    zone: zoneMap.get(r.zoneId)!,
-    status: effectiveLicenseStatus(r.licenseStatus, r.licenseValidUntil, builtOn),
-    licenseIssuedOn: r.licenseIssuedOn,
-    licenseValidUntil: r.licenseValidUntil,
-    fireSafetyPassed: r.fireSafetyPassed,
-    fireSafetyDate: r.fireSafetyDate,
-    custodyBank: r.custodyBank,
-    hasCustodyAccount: !!r.custodyAccountNo,
-    usesModelContract: r.usesModelContract,
-    trainingItems: r.trainingItems,
-    staffCount: r.staffCount,
-    teacherCount: r.teacherCount,
-    phone: r.phone,
-    supervisors: (supsBy.get(r.id) ?? [])
-      .sort((a, b) => (a.role === b.role ? 0 : a.role === 'primary' ? -1 : 1))
-      .map((s) => ({ department: departments.get(s.departmentCode)!, role: s.role })),
-    history: (histBy.get(r.id) ?? []).map((h) => ({ status: h.status, effectiveOn: h.effectiveOn, reasonZh: h.reasonZh, reasonEn: h.reasonEn })),
-    inspections: (inspBy.get(r.id) ?? [])
-      .map((i) => ({
-        year: i.year,
-        result: i.result,
-        publishedOn: i.publishedOn,
-        publishedBy: i.publishedBy,
-        findings: (findsBy.get(i.id) ?? []).map((f) => ({ code: f.code, note: f.note, rectification: f.rectification, rectifiedOn: f.rectifiedOn })),
-      }))
-      .sort((a, b) => b.year - a.year),
-  }));
-  const years = [...new Set(insp.map((i) => i.year))].sort((a, b) => b - a);
-  return {
-    builtOn,
-    departments,
-    towns: [...towns].sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'street' ? -1 : 1)),
-    zones: zoneMap,
-    institutions,
-    byId: new Map(institutions.map((i) => [i.id, i])),
-    years,
+    // Child tables in rowid order, chunk by chunk; each row goes straight onto its institution.
+    for (let after = 0; ; ) {
+      const rows = await tx
+        .select({ rowid: sql<number>`rowid`, institutionId: t.institutionSupervisors.institutionId, departmentCode: t.institutionSupervisors.departmentCode, role: t.institutionSupervisors.role })
+        .from(t.institutionSupervisors)
+        .where(sql`rowid > ${after}`)
+        .orderBy(sql`rowid`)
+        .limit(CHUNK);
+      for (const s of rows) byId.get(s.institutionId)?.supervisors.push({ department: departments.get(s.departmentCode)!, role: s.role });
+      if (rows.length < CHUNK) break;
+      after = rows[rows.length - 1]!.rowid;
+    }
+    for (let after = 0; ; ) {
+      const rows = await tx.select().from(t.licenseStatusHistory).where(gt(t.licenseStatusHistory.id, after)).orderBy(asc(t.licenseStatusHistory.id)).limit(CHUNK);
+      for (const h of rows) {
+        byId.get(h.institutionId)?.history.push({ status: h.status, effectiveOn: intern(h.effectiveOn), reasonZh: h.reasonZh && intern(h.reasonZh), reasonEn: h.reasonEn && intern(h.reasonEn) });
+      }
+      if (rows.length < CHUNK) break;
+      after = rows[rows.length - 1]!.id;
+    }
+    const inspectionById = new Map<number, Inspection>();
+    const years = new Set<number>();
+    for (let after = 0; ; ) {
+      const rows = await tx.select().from(t.inspections).where(gt(t.inspections.id, after)).orderBy(asc(t.inspections.id)).limit(CHUNK);
+      for (const i of rows) {
+        const inst = byId.get(i.institutionId);
+        if (!inst) continue;
+        const inspection: Inspection = { year: i.year, result: i.result, publishedOn: intern(i.publishedOn), publishedBy: internList(intern, lists, i.publishedBy), findings: [] };
+        inst.inspections.push(inspection);
+        inspectionById.set(i.id, inspection);
+        years.add(i.year);
+      }
+      if (rows.length < CHUNK) break;
+      after = rows[rows.length - 1]!.id;
+    }
+    for (let after = 0; ; ) {
+      const rows = await tx.select().from(t.inspectionFindings).where(gt(t.inspectionFindings.id, after)).orderBy(asc(t.inspectionFindings.id)).limit(CHUNK);
+      for (const f of rows) {
+        inspectionById.get(f.inspectionId)?.findings.push({ code: f.code, note: f.note && intern(f.note), rectification: f.rectification, rectifiedOn: f.rectifiedOn && intern(f.rectifiedOn) });
+      }
+      if (rows.length < CHUNK) break;
+      after = rows[rows.length - 1]!.id;
+    }
+    for (const inst of institutions) {
+      // Primary supervisor first; history oldest first (rows came in id order, sort is stable);
+      // inspections newest first.
+      inst.supervisors.sort((a, b) => (a.role === b.role ? 0 : a.role === 'primary' ? -1 : 1));
+      inst.history.sort((a, b) => (a.effectiveOn < b.effectiveOn ? -1 : a.effectiveOn > b.effectiveOn ? 1 : 0));
+      inst.inspections.sort((a, b) => b.year - a.year);
+    }
+    return {
+      builtOn,
+      departments,
+      towns: [...towns].sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'street' ? -1 : 1)),
+      zones: zoneMap,
+      institutions,
+      byId,
+      years: [...years].sort((a, b) => b - a),
+    };
+  }, { behavior: 'deferred' });
+}
+
+function interner(): (s: string) => string {
+  const seen = new Map<string, string>();
+  return (s) => {
+    const had = seen.get(s);
+    if (had !== undefined) return had;
+    seen.set(s, s);
+    return s;
   };
 }
 
-function groupBy<T, K>(items: T[], key: (t: T) => K): Map<K, T[]> {
-  const m = new Map<K, T[]>();
-  for (const it of items) {
-    const k = key(it);
-    const list = m.get(k);
-    if (list) list.push(it);
-    else m.set(k, [it]);
-  }
-  return m;
+/** One shared array per distinct list (they are only read). */
+function internList(intern: (s: string) => string, lists: Map<string, string[]>, list: string[]): string[] {
+  const key = intern(`\u0000${list.join('\u0000')}`);
+  let shared = lists.get(key);
+  if (!shared) lists.set(key, (shared = list.map(intern)));
+  return shared;
 }

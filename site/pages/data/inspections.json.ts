@@ -1,4 +1,4 @@
 import type { APIRoute } from 'astro';
-import { inspectionRecords } from '../../lib/open-data.ts';
+import { inspectionRecords, toJson } from '../../lib/open-data.ts';
 
-export const GET: APIRoute = async () => new Response(JSON.stringify(await inspectionRecords()), { headers: { 'Content-Type': 'application/json; charset=utf-8' } });
+export const GET: APIRoute = async () => new Response(toJson(await inspectionRecords()), { headers: { 'Content-Type': 'application/json; charset=utf-8' } });

@@ -1,4 +1,4 @@
 import type { APIRoute } from 'astro';
-import { institutionRecords } from '../../lib/open-data.ts';
+import { institutionRecords, toJson } from '../../lib/open-data.ts';
 
-export const GET: APIRoute = async () => new Response(JSON.stringify(await institutionRecords()), { headers: { 'Content-Type': 'application/json; charset=utf-8' } });
+export const GET: APIRoute = async () => new Response(toJson(await institutionRecords()), { headers: { 'Content-Type': 'application/json; charset=utf-8' } });
