@@ -42,21 +42,7 @@ function canonical(e: AuditEntry, prevHash: string): string {
 export const hashEntry = (e: AuditEntry, prevHash: string) => createHash('sha256').update(canonical(e, prevHash)).digest('hex');
 
 export async function appendAudit(tx: Tx, entry: AuditEntry): Promise<void> {
-  const [last] = await tx.select({ hash: auditLog.hash }).from(auditLog).orderBy(desc(auditLog.id)).limit(1);
-  const prevHash = last?.hash ?? GENESIS_HASH;
-  await tx.insert(auditLog).values({
-    at: entry.at,
-    actorKind: entry.actorKind,
-    actorStaffId: entry.actorStaffId ?? null,
-    actorRole: entry.actorRole ?? null,
-    action: entry.action,
-    objectType: entry.objectType,
-    objectId: entry.objectId ?? null,
-    ip: entry.ip ?? null,
-    detail: entry.detail ?? null,
-    prevHash,
-    hash: hashEntry(entry, prevHash),
-  });
+  await appendAuditMany(tx, [entry]);
 }
 
 /**
