@@ -7,7 +7,7 @@ import { createDeps } from './bootstrap.ts';
 import { seedDemo, isDatabaseEmpty } from './demo/seed.ts';
 import { loadEnv } from './env.ts';
 import { siteIsStale } from './publish/build.ts';
-import { claimBuild, runBuild } from './publish/build-runs.ts';
+import { claimBuild, runBuild, SYSTEM_REQUESTER } from './publish/build-runs.ts';
 import { currentBuildDir } from './publish/site-dirs.ts';
 import { startServer } from './server.ts';
 import { startOutboxWorker } from './notify/outbox-worker.ts';
@@ -30,12 +30,12 @@ if (await isDatabaseEmpty(deps)) {
 
 if (await siteIsStale(deps.db, env)) {
   // Through the build lock (site_builds): another process may be publishing right now.
-  const claim = await claimBuild(deps.db, { staffId: null, role: null, ip: null }, deps.clock.now());
+  const claim = await claimBuild(deps.db, SYSTEM_REQUESTER, deps.clock.now());
   if (!claim.claimed) {
     log.info({ build: claim.build.id }, 'site build already running in another process');
   } else {
     log.info({ build: claim.build.id }, 'building the public site');
-    const r = await runBuild(deps, claim.build, { staffId: null, role: null, ip: null });
+    const r = await runBuild(deps, claim.build, SYSTEM_REQUESTER);
     // Keep serving an older build if there is one; with none, say so in the exit code.
     if (!r.ok && !currentBuildDir(env.SITE_DIR)) process.exitCode = 1;
   }

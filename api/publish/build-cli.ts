@@ -5,12 +5,11 @@
  */
 import { createDeps } from '../bootstrap.ts';
 import { loadEnv } from '../env.ts';
-import { claimBuild, runBuild } from './build-runs.ts';
+import { claimBuild, runBuild, SYSTEM_REQUESTER as system } from './build-runs.ts';
 import { buildSite } from './build.ts';
 
 const env = loadEnv();
 const deps = await createDeps(env);
-const system = { staffId: null, role: null, ip: null };
 let ok: boolean;
 const tables = await deps.db.readClient.execute("SELECT 1 FROM sqlite_master WHERE name = 'site_builds'").catch(() => ({ rows: [] }));
 if (tables.rows.length === 0) {

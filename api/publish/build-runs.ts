@@ -37,6 +37,9 @@ export interface Requester {
   ip: string | null;
 }
 
+/** A build the system starts itself (start-up, `npm run build`): no person, role or address. */
+export const SYSTEM_REQUESTER: Requester = { staffId: null, role: null, ip: null };
+
 export type BuildRow = typeof t.siteBuilds.$inferSelect;
 
 export type Claim = { claimed: true; build: BuildRow } | { claimed: false; build: BuildRow };
