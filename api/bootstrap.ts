@@ -9,9 +9,18 @@ import { createLogger } from './logger.ts';
 import { deriveKeys, loadMasterKey } from './security/keys.ts';
 import { createPii } from './security/pii.ts';
 
-export async function createDeps(env: Env, opts: { clock?: Clock; logDestination?: pino.DestinationStream; migrate?: boolean } = {}): Promise<Deps> {
+export async function createDeps(
+  env: Env,
+  opts: {
+    clock?: Clock;
+    logDestination?: pino.DestinationStream;
+    migrate?: boolean;
+    /** The long-running server: checkpoint the WAL on a thread of its own (db/checkpoint-thread.ts). */
+    server?: boolean;
+  } = {},
+): Promise<Deps> {
   const log = createLogger(env.LOG_LEVEL, opts.logDestination);
-  const db = await createDb(env.DATABASE_URL, { authToken: env.DATABASE_AUTH_TOKEN });
+  const db = await createDb(env.DATABASE_URL, { authToken: env.DATABASE_AUTH_TOKEN, checkpoints: opts.server ? 'background' : 'inline' });
   if (opts.migrate !== false) await migrateDb(db);
   const keys = deriveKeys(loadMasterKey(env));
   return { db, env, keys, pii: createPii(keys), clock: opts.clock ?? systemClock, log };

@@ -4,6 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { Db } from '../db/client.ts';
+import type { IntakeWriter } from './complaints/intake.ts';
 import type { Env } from './env.ts';
 import type { Clock } from './lib/clock.ts';
 import type { Keys } from './security/keys.ts';
@@ -21,4 +22,9 @@ export interface Deps {
    * Tests pass a small script here to make a publish succeed or fail quickly.
    */
   siteBuild?: { argv: (outDir: string) => string[] };
+  /**
+   * Where complaints are saved when not on this thread: the intake thread that api/start.ts
+   * starts for a local database file (api/complaints/intake-thread.ts). Absent: this thread.
+   */
+  intakeWriter?: IntakeWriter;
 }

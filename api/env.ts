@@ -36,6 +36,8 @@ export const EnvSchema = z
     INTAKE_RATE_LIMIT: onOff.default('on'),
     /** Run the outbox worker in this process (turn off on all but some nodes if you like). */
     OUTBOX_WORKER: onOff.default('on'),
+    /** Save complaints on a second thread (local database file only); see api/complaints/intake-thread.ts. */
+    INTAKE_THREAD: onOff.default('on'),
     /** Trust X-Forwarded-For from the reverse proxy for client IPs (rate limits, audit). */
     TRUST_PROXY: onOff.default('off'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -11,12 +11,25 @@ import { claimBuild, runBuild, SYSTEM_REQUESTER } from './publish/build-runs.ts'
 import { currentBuildDir } from './publish/site-dirs.ts';
 import { startServer } from './server.ts';
 import { startOutboxWorker } from './notify/outbox-worker.ts';
+import { startIntakeThread } from './complaints/intake-writer.ts';
 import { startRetentionJob } from './retention/purge.ts';
 import { createLogSms, createMailer } from './notify/transports.ts';
 
 const env = loadEnv();
-const deps = await createDeps(env);
+const deps = await createDeps(env, { server: true });
 const { log } = deps;
+
+const intakeThread =
+  env.INTAKE_THREAD === 'on' && deps.db.isLocalFile
+    ? await startIntakeThread(deps.db, {
+        onCrash(err) {
+          // It may have died holding the write lock or an open transaction: restart the process.
+          log.fatal({ err: err.message }, 'intake thread crashed; stopping so the process is restarted');
+          process.exit(1);
+        },
+      })
+    : null;
+if (intakeThread) deps.intakeWriter = intakeThread;
 
 if (await isDatabaseEmpty(deps)) {
   if (env.APP_MODE === 'demo') {
@@ -57,6 +70,7 @@ async function shutdown(signal: string) {
   const force = setTimeout(() => process.exit(1), 15_000);
   force.unref();
   await running.close();
+  await intakeThread?.stop();
   await worker?.stop();
   retention.stop();
   await deps.db.close();

@@ -3,7 +3,7 @@
  *
  *   (a) the real product (api/start.ts: migrate, demo seed, site build, serve) on a fresh data
  *       folder with INTAKE_POW=off and INTAKE_RATE_LIMIT=off, POST /api/complaints with durable
- *       commits (WAL, synchronous=FULL, one transaction per complaint);
+ *       commits (WAL; each answer only after the flush that covers its COMMIT, db/wal-sync.ts);
  *   (b) bench/plain-endpoint.ts: plain Hono + @libsql/client, one INSERT per request, the same
  *       durability settings, same machine.
  *
@@ -19,6 +19,7 @@
  * deadline and the servers are stopped at the end, whatever happens.
  *
  * Options: --duration=15 --warmup=3 --connections=32 --institutions=200
+ *          --url=http://127.0.0.1:PORT (load a server you started yourself, e.g. under --cpu-prof)
  * On the shared development machine, run it under the build lock (it builds the site):
  *   flock /tmp/peixun-build.lock npm run bench:intake
  */
@@ -39,6 +40,8 @@ const WARMUP_S = arg('warmup', 3);
 const CONNECTIONS = arg('connections', 32);
 const INSTITUTIONS = arg('institutions', 200);
 const BUSY = /SQLITE_BUSY|database is locked/g;
+/** --url=http://host:port: load an already running server only (for profiling it); no baseline, no ratio. */
+const TARGET_URL = process.argv.find((a) => a.startsWith('--url='))?.slice('--url='.length) ?? null;
 
 interface Result {
   target: string;
@@ -185,6 +188,13 @@ async function main() {
     process.exit(2);
   }, 15 * 60_000);
   guard.unref();
+  if (TARGET_URL) {
+    const r = await load(`running server ${TARGET_URL}`, new URL('/api/complaints', TARGET_URL).href, () => '');
+    clearTimeout(guard);
+    console.log(`${r.requests} requests in ${fmt(r.seconds)} s: ${fmt(r.throughput)} req/s, p50 ${fmt(r.p50)} ms, p99 ${fmt(r.p99)} ms, max ${fmt(r.max)} ms, errors ${r.errors}`);
+    if (r.errorSamples.length) console.log(`error samples:\n  ${r.errorSamples.join('\n  ')}`);
+    return;
+  }
   try {
     console.log('(a) starting the real product (migrate, seed, build the site; this takes a minute)…');
     product = await startProduct({ env: { INTAKE_RATE_LIMIT: 'off', INTAKE_POW: 'off', DEMO_INSTITUTIONS: String(INSTITUTIONS), LOG_LEVEL: 'info' }, timeoutMs: 600_000 });

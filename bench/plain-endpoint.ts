@@ -1,7 +1,9 @@
 /**
  * The baseline for bench/intake.ts: the least a durable intake endpoint can do on this machine.
- * Plain Hono + @libsql/client, one table, one INSERT per request, with the product's durability
- * settings (WAL, synchronous=FULL) — no validation, routing, encryption, outbox or audit.
+ * Plain Hono + @libsql/client, one table, one INSERT per request, durable the plain way (WAL,
+ * synchronous=FULL: SQLite flushes inside each COMMIT; the product flushes after COMMIT, off the
+ * thread, and answers after that, which is the same promise) — no validation, routing,
+ * encryption, outbox or audit.
  *
  * Started as a child process by the bench: `tsx bench/plain-endpoint.ts <db-file>`; prints
  * {"listening":"http://127.0.0.1:PORT"} on stdout. Loopback only.

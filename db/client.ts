@@ -1,16 +1,18 @@
 /**
  * createDb(url): the one way to open the database.
  *
- * - `file:` URLs (the embedded default) open a local libSQL file in WAL mode with
- *   synchronous=FULL (a commit is on disk before we answer), foreign keys on and a busy timeout.
+ * - `file:` URLs (the embedded default) open a local libSQL file in WAL mode, foreign keys on and
+ *   a busy timeout. A write is answered only once its commit is on disk: SQLite runs with
+ *   synchronous=NORMAL and the WAL is flushed after COMMIT, off the thread (db/wal-sync.ts).
  * - Any other URL @libsql/client accepts (libsql://, http(s)://, ws(s)://: sqld or Turso) is used
  *   as is; the same code runs against it.
  *
  * Two @libsql/client pitfalls shape this file:
  * 1. PRAGMAs are per connection, and the client opens new connections lazily (its pool grows,
  *    and drops a connection whose ROLLBACK failed). A PRAGMA run once at start-up is silently
- *    missing on the next connection. So writes use a dedicated single-connection client and
- *    re-assert the PRAGMAs before every transaction (cheap: no I/O).
+ *    missing on the next connection. So writes use a dedicated single-connection client
+ *    (db/local-writer.ts), which gets the PRAGMAs when it is opened, and again whenever it is
+ *    replaced.
  * 2. A transient SQLITE_BUSY can leave a statement open on the connection (seen here: the failed
  *    BEGIN stays "in progress" and the next COMMIT fails with "SQL statements in progress").
  *    So every write goes through one serialised path (`write()`): BEGIN IMMEDIATE (take the lock
@@ -27,6 +29,11 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLocalWriter } from './local-writer.ts';
 import * as schema from './schema.ts';
+import type { Worker } from 'node:worker_threads';
+import type { CheckpointThreadInit } from './checkpoint-thread.ts';
+import { startTsWorker } from './ts-worker.ts';
+import { WalSync } from './wal-sync.ts';
+import { ThreadWriteLock } from './write-lock.ts';
 
 export type Orm = LibSQLDatabase<typeof schema>;
 /** The handle a write unit receives: a Drizzle transaction. */
@@ -45,6 +52,14 @@ export interface Db {
   readonly writeClient: Client;
   readonly url: string;
   readonly isLocalFile: boolean;
+  /**
+   * Local files: the lock every write unit of this process takes before BEGIN, whichever thread
+   * it runs on; pass it to the Db a worker thread opens (CreateDbOptions.threadLock). Null for a
+   * libSQL server, which orders writes itself.
+   */
+  readonly threadLock: SharedArrayBuffer | null;
+  /** This Db runs the checkpoint thread (CreateDbOptions.checkpoints 'background'). */
+  readonly checkpointsInBackground: boolean;
   close(): Promise<void>;
 }
 
@@ -78,17 +93,37 @@ export interface CreateDbOptions {
   authToken?: string;
   /** Milliseconds SQLite itself waits (blocking) before SQLITE_BUSY; longer waits are async retries. */
   busyTimeoutMs?: number;
+  /** Share another thread's write lock (its Db's `threadLock`); by default a new one. */
+  threadLock?: SharedArrayBuffer;
+  /** Open only the write connection (a worker thread that only writes needs no read pool). */
+  writeOnly?: boolean;
+  /**
+   * Local files: who copies the WAL back into the database (db/checkpoint-thread.ts).
+   * 'inline' (default): SQLite, inside the COMMIT that crosses 1000 pages. 'background': a
+   * checkpoint thread this Db starts. 'elsewhere': another Db of this process runs that thread.
+   * With a thread, writers checkpoint themselves only past WAL_SAFETY_NET_PAGES, should it stop.
+   */
+  checkpoints?: 'inline' | 'background' | 'elsewhere';
+  /** WAL frames at which the checkpoint thread makes the WAL start over (tests lower it). */
+  checkpointRestartFrames?: number;
 }
 
 /** ~10 s of asynchronous waiting for another process's write lock. */
 const MAX_BUSY_RETRIES = 45;
+/** ~64 MB of WAL: where a writer checkpoints itself when the checkpoint thread has not. */
+const WAL_SAFETY_NET_PAGES = 16_000;
+const CHECKPOINT_INTERVAL_MS = 250;
+/** ~16 MB of WAL: where the checkpoint thread makes the WAL start over (db/checkpoint-thread.ts). */
+const CHECKPOINT_RESTART_FRAMES = 4_000;
 /** Most write units committed together (bounds one transaction's length). */
 const MAX_GROUP = 64;
 
 const PRAGMAS = (busyTimeoutMs: number) => [
   `PRAGMA busy_timeout = ${busyTimeoutMs}`,
   'PRAGMA foreign_keys = ON',
-  'PRAGMA synchronous = FULL',
+  // NORMAL, not FULL: the commit's flush happens after COMMIT, off the thread (db/wal-sync.ts),
+  // and no write is answered before it. Checkpoints still sync as SQLite needs them to.
+  'PRAGMA synchronous = NORMAL',
 ];
 
 /** Normalise a path or URL: bare paths become file: URLs; parent folders are created. */
@@ -112,6 +147,21 @@ function filePath(url: string): string {
   return rest.startsWith('//') ? fileURLToPath(url.split('?')[0]!) : decodeURIComponent(rest);
 }
 
+/** Ask the checkpoint thread to close its connection, then end it (at most 2 s later). */
+async function stopCheckpointThread(thread: Worker): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const done = () => resolve();
+    const timer = setTimeout(done, 2_000);
+    thread.once('message', () => {
+      clearTimeout(timer);
+      done();
+    });
+    thread.once('exit', done);
+    thread.postMessage({ stop: true });
+  });
+  await thread.terminate();
+}
+
 function isBusy(err: unknown): boolean {
   const e = err as { code?: string; rawCode?: number; message?: string; cause?: unknown } | null;
   if (!e) return false;
@@ -130,14 +180,25 @@ export async function createDb(urlOrPath: string, options: CreateDbOptions = {})
     const client = createLocalWriter(filePath(url), busyTimeoutMs);
     await client.execute('PRAGMA journal_mode = WAL');
     for (const p of PRAGMAS(busyTimeoutMs)) await client.execute(p);
+    if ((options.checkpoints ?? 'inline') !== 'inline') await client.execute(`PRAGMA wal_autocheckpoint = ${WAL_SAFETY_NET_PAGES}`);
     return client;
   };
 
   let writeClient: Client;
   let readClient: Client;
+  let checkpointThread: Worker | null = null;
+  const lock = isLocalFile ? new ThreadWriteLock(options.threadLock) : null;
+  const walSync = isLocalFile ? new WalSync(`${filePath(url)}-wal`) : null;
   if (isLocalFile) {
     writeClient = await openWriter();
-    readClient = createClient({ url, concurrency: 4, timeout: busyTimeoutMs });
+    readClient = options.writeOnly ? writeClient : createClient({ url, concurrency: 4, timeout: busyTimeoutMs });
+    if (options.checkpoints === 'background') {
+      const init: CheckpointThreadInit = { path: filePath(url), threadLock: lock!.buffer, intervalMs: CHECKPOINT_INTERVAL_MS, restartFrames: options.checkpointRestartFrames ?? CHECKPOINT_RESTART_FRAMES };
+      checkpointThread = startTsWorker(new URL('./checkpoint-thread.ts', import.meta.url), init);
+      // Should the thread fail, writers fall back to checkpointing at the safety net: nothing to do.
+      checkpointThread.on('error', () => undefined);
+      checkpointThread.unref();
+    }
   } else {
     writeClient = createClient({ url, authToken: options.authToken });
     readClient = writeClient;
@@ -150,15 +211,16 @@ export async function createDb(urlOrPath: string, options: CreateDbOptions = {})
   async function replaceWriter() {
     if (!isLocalFile) return;
     writeClient.close();
+    await walSync?.reset();
     writeClient = await openWriter();
     writer = drizzle(writeClient, { schema });
   }
 
   // Group commit. Write units queue up in arrival order; whatever has queued while the previous
-  // transaction ran goes into the next one, each unit in its own SAVEPOINT. One COMMIT (one fsync)
-  // then makes the whole group durable, and only after it does any unit's promise resolve — so an
-  // acknowledged write is on disk, a failing unit rolls back alone, and under load the fsync cost
-  // is shared instead of paid per request.
+  // transaction ran goes into the next one, each unit in its own SAVEPOINT. One COMMIT and one
+  // flush of the WAL then make the whole group durable, and only after the flush does any unit's
+  // promise resolve — so an acknowledged write is on disk, a failing unit rolls back alone, and
+  // under load the flush is shared instead of paid per request (and overlaps the next group).
   interface Unit {
     fn: (tx: Tx) => Promise<unknown>;
     resolve: (value: unknown) => void;
@@ -172,9 +234,6 @@ export async function createDb(urlOrPath: string, options: CreateDbOptions = {})
     for (let attempt = 0; ; attempt++) {
       const outcomes: Outcome[] = [];
       try {
-        if (isLocalFile) {
-          for (const p of PRAGMAS(busyTimeoutMs)) await writeClient.execute(p);
-        }
         await writer.transaction(
           async (tx) => {
             // Each unit in its own SAVEPOINT, set with plain statements: Drizzle's nested
@@ -213,18 +272,45 @@ export async function createDb(urlOrPath: string, options: CreateDbOptions = {})
     }
   }
 
+  /** Groups committed but not yet flushed (their writers are answered when the flush is done). */
+  const flushing = new Set<Promise<void>>();
+
+  function settle(batch: Unit[], outcomes: Outcome[]) {
+    batch.forEach((unit, i) => {
+      const o = outcomes[i]!;
+      if (o.ok) unit.resolve(o.value);
+      else unit.reject(o.error);
+    });
+  }
+
   async function drain() {
     while (queue.length) {
-      // Let requests that arrived during the last COMMIT (the driver blocks while it fsyncs) reach
-      // their write call first, so they join this group instead of waiting for the next fsync.
+      // Let requests that arrived during the last COMMIT (the driver blocks while it writes) reach
+      // their write call first, so they join this group instead of waiting for the next one.
       await new Promise((r) => setImmediate(r));
-      const batch = queue.splice(0, MAX_GROUP);
-      const outcomes = await runBatch(batch);
-      batch.forEach((unit, i) => {
-        const o = outcomes[i]!;
-        if (o.ok) unit.resolve(o.value);
-        else unit.reject(o.error);
-      });
+      // Units that arrive while another thread of this process holds the lock join this group too.
+      if (lock) await lock.acquire();
+      let batch: Unit[];
+      let outcomes: Outcome[];
+      try {
+        batch = queue.splice(0, MAX_GROUP);
+        outcomes = await runBatch(batch);
+      } finally {
+        lock?.release();
+      }
+      if (!walSync || !outcomes.some((o) => o.ok)) {
+        settle(batch, outcomes);
+        continue;
+      }
+      // Durable before answered: flush the WAL off the thread, and meanwhile run the next group.
+      // A failed flush fails the group's writes: they are committed but may not be on disk, so
+      // the caller must not be told they are (a retry with its Idempotency-Key is safe).
+      const flushed = walSync.sync().then(
+        () => settle(batch, outcomes),
+        (err: unknown) => settle(batch, outcomes.map(() => ({ ok: false as const, error: err }))),
+      );
+      flushing.add(flushed);
+      void flushed.finally(() => flushing.delete(flushed));
     }
     draining = null;
   }
@@ -245,8 +331,13 @@ export async function createDb(urlOrPath: string, options: CreateDbOptions = {})
     },
     url,
     isLocalFile,
+    threadLock: lock?.buffer ?? null,
+    checkpointsInBackground: checkpointThread !== null,
     async close() {
       await draining;
+      await Promise.all(flushing);
+      await walSync?.reset();
+      if (checkpointThread) await stopCheckpointThread(checkpointThread);
       if (readClient !== writeClient) readClient.close();
       writeClient.close();
     },

@@ -7,14 +7,14 @@
  */
 import { createHash } from 'node:crypto';
 import { eq, lt } from 'drizzle-orm';
-import { rawTx, type Tx } from '../../db/client.ts';
+import { rawTx, type Db, type Tx } from '../../db/client.ts';
 import * as t from '../../db/schema.ts';
 import { appendAuditAfter, AUDIT_TAIL_SQL } from '../audit/log.ts';
 import { addCalendarDays, beijingDate } from '../calendar/working-days.ts';
 import type { Deps } from '../deps.ts';
 import { ApiError } from '../lib/errors.ts';
 import type { EvidenceFile } from './evidence.ts';
-import { verifyPow } from './pow.ts';
+import { verifyPow, type PowCheck } from './pow.ts';
 import type { Settings } from '../settings/defaults.ts';
 import { consumeRateLimits } from '../security/rate-limit.ts';
 import { cachedIntakeConfig, CONFIG_VERSION_SQL, loadIntakeConfig, peekIntakeConfig, type IntakeConfig } from './intake-config.ts';
@@ -104,30 +104,86 @@ const clusterWindowStart = (now: Date, settings: Settings) => now.getTime() - se
 /** Rows worth counting: one fewer than the threshold already makes this complaint a cluster. */
 const recentCap = (settings: Settings) => Math.max(0, settings.clusterThreshold - 1);
 
+/**
+ * Everything intake decides before it needs the database, as plain data: the clock read, the
+ * keyed hash and encryption of personal data, the request fingerprint and the proof-of-work check.
+ * Plain data because it may cross to the intake thread (intake-thread.ts), which does the rest.
+ */
+export interface PreparedComplaint {
+  data: ComplaintData;
+  files: readonly EvidenceFile[];
+  ip: string | null;
+  isDemo: boolean;
+  nowMs: number;
+  today: string;
+  mobileHash: string;
+  fingerprint: string;
+  parentNameEnc: string;
+  mobileEnc: string;
+  idemKey: string | null;
+  institutionKey: string;
+  /** null: not checked (switched off, demo, or the no-JS form); otherwise the verdict, used after the replay check. */
+  pow: PowCheck | null;
+  checkLimits: boolean;
+}
+
+export function prepareComplaint(deps: Pick<Deps, 'clock' | 'pii' | 'env' | 'keys'>, data: ComplaintData, ctx: IntakeContext, files: readonly EvidenceFile[] = []): PreparedComplaint {
+  const now = ctx.submittedAt ?? deps.clock.now();
+  const today = beijingDate(now);
+  if (data.paidOn > today) throw new ApiError(422, 'validation_failed', 'validation_failed', [{ path: 'paidOn', key: 'date_future' }]);
+  // Demo seeding files through this same function and has no browser to solve a challenge.
+  const checkPow = deps.env.INTAKE_POW === 'on' && !ctx.isDemo && !ctx.powExempt;
+  return {
+    data,
+    files,
+    ip: ctx.ip,
+    isDemo: !!ctx.isDemo,
+    nowMs: now.getTime(),
+    today,
+    mobileHash: deps.pii.mobileHash(data.mobile),
+    fingerprint: requestFingerprint(data, files),
+    parentNameEnc: deps.pii.encrypt(data.parentName),
+    mobileEnc: deps.pii.encrypt(data.mobile),
+    idemKey: ctx.idempotencyKey ? `complaint:${ctx.idempotencyKey}` : null,
+    institutionKey: data.institutionId ? data.institutionId : `name:${normaliseOperatorName(data.institutionName!)}`,
+    pow: checkPow ? verifyPow(deps.keys.pow, data.pow, now) : null,
+    checkLimits: deps.env.INTAKE_RATE_LIMIT === 'on' && !ctx.isDemo,
+  };
+}
+
+/**
+ * File a complaint: prepare it here, then save it — on the intake thread when this process runs
+ * one (deps.intakeWriter, a local database file), otherwise on this thread's write path.
+ */
 export async function submitComplaint(
   deps: Deps,
   data: ComplaintData,
   ctx: IntakeContext,
   /** Evidence already checked and cleaned by prepareEvidence (evidence.ts). */
   files: readonly EvidenceFile[] = [],
-): Promise<{ created: boolean; result: IntakeResult }> {
-  const now = ctx.submittedAt ?? deps.clock.now();
-  const today = beijingDate(now);
-  if (data.paidOn > today) throw new ApiError(422, 'validation_failed', 'validation_failed', [{ path: 'paidOn', key: 'date_future' }]);
+): Promise<SavedComplaint> {
+  const prepared = prepareComplaint(deps, data, ctx, files);
+  return deps.intakeWriter ? deps.intakeWriter.save(prepared) : saveComplaint(deps.db, prepared);
+}
 
-  const mobileHash = deps.pii.mobileHash(data.mobile);
-  const fingerprint = requestFingerprint(data, files);
-  // Demo seeding files through this same function and has no browser to solve a challenge.
-  const checkPow = deps.env.INTAKE_POW === 'on' && !ctx.isDemo && !ctx.powExempt;
-  const checkLimits = deps.env.INTAKE_RATE_LIMIT === 'on' && !ctx.isDemo;
-  const idemKey = ctx.idempotencyKey ? `complaint:${ctx.idempotencyKey}` : null;
-  const institutionKey = data.institutionId ? data.institutionId : `name:${normaliseOperatorName(data.institutionName!)}`;
+export interface SavedComplaint {
+  created: boolean;
+  result: IntakeResult;
+}
 
-  // Encrypt outside the transaction: CPU work does not need the write lock.
-  const parentNameEnc = deps.pii.encrypt(data.parentName);
-  const mobileEnc = deps.pii.encrypt(data.mobile);
+/** Saves prepared complaints somewhere else than this thread's write path. */
+export interface IntakeWriter {
+  save(prepared: PreparedComplaint): Promise<SavedComplaint>;
+}
 
-  return deps.db.write(async (tx) => {
+/** The one write transaction of intake (see the top of this file). Runs on either thread. */
+export async function saveComplaint(db: Db, p: PreparedComplaint): Promise<SavedComplaint> {
+  const { data, files, mobileHash, fingerprint, idemKey, institutionKey, parentNameEnc, mobileEnc } = p;
+  const now = new Date(p.nowMs);
+  const today = p.today;
+  const ctx = { ip: p.ip, isDemo: p.isDemo };
+
+  return db.write(async (tx) => {
     const raw = rawTx(tx);
     if (idemKey) {
       const replay = await idempotentReplay(tx, idemKey, fingerprint);
@@ -136,8 +192,8 @@ export async function submitComplaint(
 
     // Proof-of-work after the replay check, so a retry whose challenge has since expired still
     // gets its original answer. Spending it here makes "one solution, one complaint" atomic.
-    if (checkPow) {
-      const pow = verifyPow(deps.keys.pow, data.pow, now);
+    if (p.pow) {
+      const pow = p.pow;
       if (!pow.ok) throw powFailed();
       await tx.delete(t.powSpent).where(lt(t.powSpent.expiresAt, now)); // expired ids can never be replayed anyway
       const spent = await tx.insert(t.powSpent).values({ challengeId: pow.challengeId, expiresAt: pow.expiresAt }).onConflictDoNothing().returning({ id: t.powSpent.challengeId });
@@ -148,7 +204,7 @@ export async function submitComplaint(
     // transaction still matches it, else read afresh through this transaction (intake-config.ts).
     // The recent-complaint count is taken with the cached rules' window and threshold; if those
     // turn out stale it is counted again with the fresh ones.
-    let config: IntakeConfig | null = peekIntakeConfig(deps.db);
+    let config: IntakeConfig | null = peekIntakeConfig(db);
     const [found] = await raw.all(LOOKUP_SQL, [
       mobileHash,
       data.institutionId || null,
@@ -159,15 +215,15 @@ export async function submitComplaint(
     ]);
     let recent = Number(found!.recent);
     const version = (found!.config_version as string | null) ?? null;
-    if (!config || !cachedIntakeConfig(deps.db, version)) {
-      config = await loadIntakeConfig(deps.db, tx, version);
+    if (!config || !cachedIntakeConfig(db, version)) {
+      config = await loadIntakeConfig(db, tx, version);
       const [again] = await raw.all(RECENT_SQL, [institutionKey, clusterWindowStart(now, config.settings), recentCap(config.settings)]);
       recent = Number(again!.recent);
     }
     const { settings } = config;
 
     if (found!.banned) throw new ApiError(403, 'banned', 'banned');
-    if (checkLimits) {
+    if (p.checkLimits) {
       await consumeRateLimits(
         raw,
         [{ key: `intake:mobile:${mobileHash}`, limit: INTAKE_LIMITS.perMobile }, ...(ctx.ip ? [{ key: `intake:ip:${ctx.ip}`, limit: INTAKE_LIMITS.perIp }] : [])],
@@ -259,9 +315,12 @@ export async function submitComplaint(
     }
 
     if (routing.coHandlers.length) {
+      // With the case's queue columns copied in the same statement (migration 0009's trigger then
+      // leaves the row alone instead of rewriting it).
       await raw.run(
-        `INSERT INTO complaint_co_handlers (complaint_id, department_code, added_at) VALUES ${routing.coHandlers.map(() => '(?, ?, ?)').join(', ')}`,
-        routing.coHandlers.flatMap((d) => [complaintId, d, now.getTime()]),
+        `INSERT INTO complaint_co_handlers (complaint_id, department_code, added_at, status, due_on, submitted_at)
+         SELECT c.id, d.value, ?, c.status, c.due_on, c.submitted_at FROM complaints c, json_each(?) d WHERE c.id = ?`,
+        [now.getTime(), JSON.stringify(routing.coHandlers), complaintId],
       );
     }
     const eventData = {

@@ -5,8 +5,9 @@
  * folders, it must hold every complaint that got a 201 — exactly once — and re-sending the
  * requests that never got an answer, with their keys, must create no duplicates.
  *
- * This is what "a complaint is on disk before the API answers 201" (WAL, synchronous=FULL, one
- * transaction per complaint) and the idempotency record written in that same transaction buy.
+ * This is what "a complaint is on disk before the API answers 201" (WAL, the write answered only
+ * after its COMMIT's flush, db/wal-sync.ts; saved on the intake thread as `npm start` runs it)
+ * and the idempotency record written in that same transaction buy.
  */
 import { createClient, type Client } from '@libsql/client';
 import { join } from 'node:path';
