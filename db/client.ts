@@ -31,7 +31,7 @@ import { createLocalWriter } from './local-writer.ts';
 import * as schema from './schema.ts';
 import type { Worker } from 'node:worker_threads';
 import type { CheckpointThreadInit } from './checkpoint-thread.ts';
-import { startTsWorker } from './ts-worker.ts';
+import { startTsWorker, stopWorker } from './ts-worker.ts';
 import { WalSync } from './wal-sync.ts';
 import { ThreadWriteLock } from './write-lock.ts';
 
@@ -145,21 +145,6 @@ export function normaliseDbUrl(urlOrPath: string): string {
 function filePath(url: string): string {
   const rest = url.slice('file:'.length).split('?')[0]!;
   return rest.startsWith('//') ? fileURLToPath(url.split('?')[0]!) : decodeURIComponent(rest);
-}
-
-/** Ask the checkpoint thread to close its connection, then end it (at most 2 s later). */
-async function stopCheckpointThread(thread: Worker): Promise<void> {
-  await new Promise<void>((resolve) => {
-    const done = () => resolve();
-    const timer = setTimeout(done, 2_000);
-    thread.once('message', () => {
-      clearTimeout(timer);
-      done();
-    });
-    thread.once('exit', done);
-    thread.postMessage({ stop: true });
-  });
-  await thread.terminate();
 }
 
 function isBusy(err: unknown): boolean {
@@ -337,7 +322,7 @@ export async function createDb(urlOrPath: string, options: CreateDbOptions = {})
       await draining;
       await Promise.all(flushing);
       await walSync?.reset();
-      if (checkpointThread) await stopCheckpointThread(checkpointThread);
+      if (checkpointThread) await stopWorker(checkpointThread, 2_000);
       if (readClient !== writeClient) readClient.close();
       writeClient.close();
     },

@@ -9,7 +9,7 @@
  * lock or an open transaction, so the only safe course is to let the process be restarted.
  */
 import type { Db } from '../../db/client.ts';
-import { startTsWorker } from '../../db/ts-worker.ts';
+import { startTsWorker, stopWorker, workerReady } from '../../db/ts-worker.ts';
 import { ApiError } from '../lib/errors.ts';
 import type { IntakeWriter, PreparedComplaint, SavedComplaint } from './intake.ts';
 import type { CrossedError, IntakeThreadInit, IntakeThreadReply, IntakeThreadRequest } from './intake-thread.ts';
@@ -34,23 +34,11 @@ export async function startIntakeThread(db: Db, opts: { onCrash: (err: Error) =>
   const pending = new Map<number, { resolve: (v: SavedComplaint) => void; reject: (e: Error) => void }>();
   let nextId = 1;
   let stopping: Promise<void> | null = null;
-  let onStopped: (() => void) | null = null;
   let dead: Error | null = null;
 
-  await new Promise<void>((resolve, reject) => {
-    const early = (err: Error) => reject(new Error(`intake thread did not start: ${err.message}`));
-    worker.once('error', early);
-    worker.once('exit', (code) => early(new Error(`exit code ${code}`)));
-    worker.once('message', (m: IntakeThreadReply) => {
-      if (!('ready' in m)) return early(new Error('unexpected first message'));
-      worker.removeAllListeners('error');
-      worker.removeAllListeners('exit');
-      resolve();
-    });
-  });
+  await workerReady(worker, 'intake thread');
 
   worker.on('message', (m: IntakeThreadReply) => {
-    if ('stopped' in m) return onStopped?.();
     if (!('id' in m)) return;
     const waiter = pending.get(m.id);
     if (!waiter) return;
@@ -82,12 +70,8 @@ export async function startIntakeThread(db: Db, opts: { onCrash: (err: Error) =>
       });
     },
     stop() {
-      stopping ??= dead
-        ? Promise.resolve()
-        : new Promise<void>((resolve) => {
-            onStopped = resolve;
-            send({ stop: true });
-          }).then(() => worker.terminate().then(() => undefined));
+      // Every complaint sent before the stop is already queued on the thread's write path.
+      stopping ??= dead ? Promise.resolve() : stopWorker(worker, 30_000);
       return stopping;
     },
   };

@@ -9,6 +9,7 @@ import { eq } from 'drizzle-orm';
 import { outbox } from '../../db/schema.ts';
 import { CLAIM_SQL, claimDue, drainOnce } from '../../api/notify/outbox-worker.ts';
 import { createLogSms, createMailer } from '../../api/notify/transports.ts';
+import { createLogger } from '../../api/logger.ts';
 import { complaintBody, createSeededDeps, postJson, testApp, type TestDeps } from '../helpers/test-deps.ts';
 
 let deps: TestDeps;
@@ -102,6 +103,19 @@ describe('outbox worker', () => {
     const again = (await claimDue(deps, 100)).filter((r) => firstIds.has(r.id));
     expect(again).toHaveLength(first.length);
     expect(again.every((r) => r.attempts === 2 && r.claimToken !== first[0]!.claimToken)).toBe(true);
+  });
+
+  it('without SMTP_URL a mail is logged — recipient and subject, no body — and not sent', async () => {
+    const lines: string[] = [];
+    const log = createLogger('info', { write: (l: string) => void lines.push(l) });
+    const mailer = createMailer(undefined, 'noreply@example.gov.cn', log);
+    const before = received.length;
+    const { id } = await mailer.send({ to: 'edu@intake.example.gov.cn', subject: '【新投诉】测试', text: '正文不应出现在日志里' });
+    expect(id).toMatch(/@not-sent\.invalid>$/);
+    expect(received.length).toBe(before);
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ to: 'edu@intake.example.gov.cn', subject: '【新投诉】测试', id, msg: 'mail (no SMTP_URL: logged, not sent)' });
+    expect(lines[0]).not.toContain('正文');
   });
 
   it('retries later with backoff when the mail server refuses, then delivers', async () => {
