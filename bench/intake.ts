@@ -19,7 +19,9 @@
  * deadline and the servers are stopped at the end, whatever happens.
  *
  * Options: --duration=15 --warmup=3 --connections=32 --institutions=200
- *          --url=http://127.0.0.1:PORT (load a server you started yourself, e.g. under --cpu-prof)
+ *          --url=http://127.0.0.1:PORT (load a server you started yourself, e.g. under --cpu-prof;
+ *          WORKER_CPU_PROF=<dir> in that server's environment profiles its intake and checkpoint
+ *          threads too)
  * On the shared development machine, run it under the build lock (it builds the site):
  *   flock /tmp/peixun-build.lock npm run bench:intake
  */

@@ -110,11 +110,15 @@ export interface CreateDbOptions {
 
 /** ~10 s of asynchronous waiting for another process's write lock. */
 const MAX_BUSY_RETRIES = 45;
-/** ~64 MB of WAL: where a writer checkpoints itself when the checkpoint thread has not. */
-const WAL_SAFETY_NET_PAGES = 16_000;
+/** ~128 MB of WAL: where a writer checkpoints itself when the checkpoint thread has not. */
+const WAL_SAFETY_NET_PAGES = 32_000;
 const CHECKPOINT_INTERVAL_MS = 250;
-/** ~16 MB of WAL: where the checkpoint thread makes the WAL start over (db/checkpoint-thread.ts). */
-const CHECKPOINT_RESTART_FRAMES = 4_000;
+/**
+ * ~32 MB of WAL: where the checkpoint thread makes the WAL start over (db/checkpoint-thread.ts).
+ * The restart holds the write lock for a moment, so not too often: about every 4 s at 1,000
+ * complaints a second.
+ */
+const CHECKPOINT_RESTART_FRAMES = 8_000;
 /** Most write units committed together (bounds one transaction's length). */
 const MAX_GROUP = 64;
 

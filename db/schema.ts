@@ -429,7 +429,8 @@ export const complaints = sqliteTable(
     // The staff queue filtered to one institution: its cases in queue order; lead_dept and status
     // ride along so the department and state checks need no table lookups.
     index('complaints_institution_queue_idx').on(t.institutionKey, t.dueOn, t.submittedAt, t.id, t.leadDept, t.status),
-    index('complaints_mobile_idx').on(t.mobileHash, t.submittedAt),
+    // No index on mobile_hash: nothing looks complaints up by number (bans are their own table),
+    // and a random key cost every complaint one more page written (migration 0010 dropped it).
     index('complaints_submitted_idx').on(t.submittedAt),
     index('complaints_cluster_idx').on(t.clusterId),
   ],

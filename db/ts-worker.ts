@@ -18,7 +18,8 @@ import(workerData.tsxApi).then(({ register }) => { register(); return import(wor
 export function startTsWorker(entry: URL, data: object): Worker {
   return new Worker(BOOTSTRAP, {
     eval: true,
-    execArgv: [],
+    // WORKER_CPU_PROF=<dir>: write a CPU profile of each thread there (see bench/intake.ts).
+    execArgv: process.env.WORKER_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.WORKER_CPU_PROF}`] : [],
     workerData: { ...data, entry: entry.href, tsxApi: import.meta.resolve('tsx/esm/api') },
   });
 }

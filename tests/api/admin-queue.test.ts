@@ -327,7 +327,6 @@ describe('query plans use the queue indexes (EXPLAIN QUERY PLAN)', () => {
       ['complaints', 'complaints_institution_queue_idx', '1000000 143 20 1 1 1 1'],
       ['complaints', 'complaints_lead_due_sub_idx', '1000000 333334 1271 1 1'],
       ['complaints', 'complaints_lead_status_due_sub_idx', '1000000 333334 55556 944 1 1'],
-      ['complaints', 'complaints_mobile_idx', '1000000 1 1'],
       ['complaints', 'complaints_status_due_sub_idx', '1000000 166667 1737 1 1'],
       ['complaints', 'complaints_submitted_idx', '1000000 1'],
       ['complaints', 'complaints_tracking_code_uq', '1000000 1'],
