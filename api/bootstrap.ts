@@ -20,7 +20,19 @@ export async function createDeps(
   } = {},
 ): Promise<Deps> {
   const log = createLogger(env.LOG_LEVEL, opts.logDestination);
-  const db = await createDb(env.DATABASE_URL, { authToken: env.DATABASE_AUTH_TOKEN, checkpoints: opts.server ? 'background' : 'inline' });
+  const db = await createDb(env.DATABASE_URL, {
+    authToken: env.DATABASE_AUTH_TOKEN,
+    checkpoints: opts.server ? 'background' : 'inline',
+    ...(opts.server
+      ? {
+          onFatal(err: Error) {
+            // Nothing written from now on could be acknowledged safely: stop and be restarted.
+            log.fatal({ err: err.message }, 'database can no longer work safely; stopping so the process is restarted');
+            process.exit(1);
+          },
+        }
+      : {}),
+  });
   if (opts.migrate !== false) await migrateDb(db);
   const keys = deriveKeys(loadMasterKey(env));
   return { db, env, keys, pii: createPii(keys), clock: opts.clock ?? systemClock, log };

@@ -106,6 +106,11 @@ export interface CreateDbOptions {
   checkpoints?: 'inline' | 'background' | 'elsewhere';
   /** WAL frames at which the checkpoint thread makes the WAL start over (tests lower it). */
   checkpointRestartFrames?: number;
+  /**
+   * Called once if this Db can no longer work safely: a WAL flush failed (nothing written after
+   * it is acknowledged) or the checkpoint thread died. A server should stop and be restarted.
+   */
+  onFatal?: (err: Error) => void;
 }
 
 /** ~10 s of asynchronous waiting for another process's write lock. */
@@ -176,6 +181,7 @@ export async function createDb(urlOrPath: string, options: CreateDbOptions = {})
   let writeClient: Client;
   let readClient: Client;
   let checkpointThread: Worker | null = null;
+  let closing = false;
   const lock = isLocalFile ? new ThreadWriteLock(options.threadLock) : null;
   const walSync = isLocalFile ? new WalSync(`${filePath(url)}-wal`) : null;
   if (isLocalFile) {
@@ -184,8 +190,12 @@ export async function createDb(urlOrPath: string, options: CreateDbOptions = {})
     if (options.checkpoints === 'background') {
       const init: CheckpointThreadInit = { path: filePath(url), threadLock: lock!.buffer, intervalMs: CHECKPOINT_INTERVAL_MS, restartFrames: options.checkpointRestartFrames ?? CHECKPOINT_RESTART_FRAMES };
       checkpointThread = startTsWorker(new URL('./checkpoint-thread.ts', import.meta.url), init);
-      // Should the thread fail, writers fall back to checkpointing at the safety net: nothing to do.
-      checkpointThread.on('error', () => undefined);
+      // A dead checkpoint thread may have died holding the lock (or its ticket): fatal. Without
+      // an owner to tell, writers still checkpoint at the safety net.
+      checkpointThread.on('error', (err) => fail(new Error(`checkpoint thread failed: ${err.message}`)));
+      checkpointThread.on('exit', (code) => {
+        if (!closing) fail(new Error(`checkpoint thread exited (code ${code})`));
+      });
       checkpointThread.unref();
     }
   } else {
@@ -219,46 +229,72 @@ export async function createDb(urlOrPath: string, options: CreateDbOptions = {})
   const queue: Unit[] = [];
   let draining: Promise<void> | null = null;
 
-  async function runBatch(batch: Unit[]): Promise<Outcome[]> {
-    for (let attempt = 0; ; attempt++) {
-      const outcomes: Outcome[] = [];
-      try {
-        await writer.transaction(
-          async (tx) => {
-            // Each unit in its own SAVEPOINT, set with plain statements: Drizzle's nested
-            // transaction would build a new handle (and its query builders) for every unit. The
-            // unit gets the group's handle; nothing it can do with it reaches past its savepoint.
-            const raw = rawTx(tx);
-            for (const unit of batch) {
-              await raw.run('SAVEPOINT write_unit');
-              let value: unknown;
-              try {
-                value = await unit.fn(tx);
-              } catch (error) {
-                if (isBusy(error)) throw error; // the connection is suspect: redo the whole group
-                // Undo the unit alone; if even that fails, the group's state is unknown: fail it.
-                await raw.run('ROLLBACK TO write_unit');
-                await raw.run('RELEASE write_unit');
-                outcomes.push({ ok: false, error });
-                continue;
-              }
+  /** One attempt at a group: its outcomes, or `busy` when another process held the lock. */
+  async function runBatch(batch: Unit[]): Promise<{ busy: false; outcomes: Outcome[] } | { busy: true; error: unknown }> {
+    const outcomes: Outcome[] = [];
+    try {
+      await writer.transaction(
+        async (tx) => {
+          // Each unit in its own SAVEPOINT, set with plain statements: Drizzle's nested
+          // transaction would build a new handle (and its query builders) for every unit. The
+          // unit gets the group's handle; nothing it can do with it reaches past its savepoint.
+          const raw = rawTx(tx);
+          for (const unit of batch) {
+            await raw.run('SAVEPOINT write_unit');
+            let value: unknown;
+            try {
+              value = await unit.fn(tx);
+            } catch (error) {
+              if (isBusy(error)) throw error; // the connection is suspect: redo the whole group
+              // Undo the unit alone; if even that fails, the group's state is unknown: fail it.
+              await raw.run('ROLLBACK TO write_unit');
               await raw.run('RELEASE write_unit');
-              outcomes.push({ ok: true, value });
+              outcomes.push({ ok: false, error });
+              continue;
             }
-          },
-          { behavior: 'immediate' },
-        );
-        return outcomes;
-      } catch (err) {
-        if (isBusy(err) && attempt < MAX_BUSY_RETRIES) {
-          await replaceWriter();
-          await new Promise((r) => setTimeout(r, Math.min(250, 10 * 2 ** attempt) + Math.random() * 25));
-          continue;
-        }
-        // BEGIN or COMMIT failed: nothing of the group is on disk.
-        return batch.map(() => ({ ok: false, error: err }));
-      }
+            await raw.run('RELEASE write_unit');
+            outcomes.push({ ok: true, value });
+          }
+        },
+        { behavior: 'immediate' },
+      );
+      return { busy: false, outcomes };
+    } catch (err) {
+      if (isBusy(err)) return { busy: true, error: err };
+      // BEGIN or COMMIT failed: nothing of the group is on disk.
+      return { busy: false, outcomes: batch.map(() => ({ ok: false, error: err })) };
     }
+  }
+
+  /**
+   * Runs a group to its outcomes, waiting out another process's lock: the thread lock is let go
+   * during each backoff, so this process's other threads (intake, checkpoints) are not held up.
+   */
+  async function runGroup(batch: Unit[]): Promise<Outcome[]> {
+    for (let attempt = 0; ; attempt++) {
+      let r: Awaited<ReturnType<typeof runBatch>>;
+      try {
+        r = await runBatch(batch);
+      } finally {
+        lock?.release();
+      }
+      if (!r.busy) return r.outcomes;
+      if (attempt >= MAX_BUSY_RETRIES) return batch.map(() => ({ ok: false, error: r.error }));
+      await replaceWriter();
+      await new Promise((resolve) => setTimeout(resolve, Math.min(250, 10 * 2 ** attempt) + Math.random() * 25));
+      if (lock) await lock.acquire();
+    }
+  }
+
+  /**
+   * The database can no longer promise durability in this process (a failed flush) or keep its
+   * WAL in check (the checkpoint thread died, maybe holding the lock): tell the owner once.
+   */
+  let fatal: unknown = null;
+  function fail(err: unknown) {
+    if (fatal) return;
+    fatal = err;
+    options.onFatal?.(err instanceof Error ? err : new Error(String(err)));
   }
 
   /** Groups committed but not yet flushed (their writers are answered when the flush is done). */
@@ -279,24 +315,23 @@ export async function createDb(urlOrPath: string, options: CreateDbOptions = {})
       await new Promise((r) => setImmediate(r));
       // Units that arrive while another thread of this process holds the lock join this group too.
       if (lock) await lock.acquire();
-      let batch: Unit[];
-      let outcomes: Outcome[];
-      try {
-        batch = queue.splice(0, MAX_GROUP);
-        outcomes = await runBatch(batch);
-      } finally {
-        lock?.release();
-      }
+      const batch = queue.splice(0, MAX_GROUP);
+      const outcomes = await runGroup(batch); // releases the lock
       if (!walSync || !outcomes.some((o) => o.ok)) {
         settle(batch, outcomes);
         continue;
       }
       // Durable before answered: flush the WAL off the thread, and meanwhile run the next group.
-      // A failed flush fails the group's writes: they are committed but may not be on disk, so
-      // the caller must not be told they are (a retry with its Idempotency-Key is safe).
+      // A failed flush fails the group's writes (committed, but maybe not on disk: the caller
+      // must not be told they are) and every write after it (WalSync keeps the error: after a
+      // failed fdatasync the kernel may have dropped those pages, and a later flush that succeeds
+      // proves nothing about them), and the owner is told (api/start.ts stops the process).
       const flushed = walSync.sync().then(
         () => settle(batch, outcomes),
-        (err: unknown) => settle(batch, outcomes.map(() => ({ ok: false as const, error: err }))),
+        (err: unknown) => {
+          settle(batch, outcomes.map(() => ({ ok: false as const, error: err })));
+          fail(err);
+        },
       );
       flushing.add(flushed);
       void flushed.finally(() => flushing.delete(flushed));
@@ -323,6 +358,7 @@ export async function createDb(urlOrPath: string, options: CreateDbOptions = {})
     threadLock: lock?.buffer ?? null,
     checkpointsInBackground: checkpointThread !== null,
     async close() {
+      closing = true;
       await draining;
       await Promise.all(flushing);
       await walSync?.reset();

@@ -21,6 +21,11 @@ export class WalSync {
   /** The flush now running, and the one queued behind it (shared by everyone who asked meanwhile). */
   private running: Promise<void> | null = null;
   private queued: Promise<void> | null = null;
+  /**
+   * A failed fdatasync, kept: the kernel may have dropped the pages it could not write, so a
+   * later flush that succeeds would say nothing about them. Every later sync() fails with it.
+   */
+  private failed: unknown = null;
 
   constructor(private readonly walPath: string) {}
 
@@ -31,6 +36,7 @@ export class WalSync {
    * load this turns a flush per group into a flush per several groups.
    */
   sync(): Promise<void> {
+    if (this.failed) return Promise.reject(this.failed);
     if (!this.running) return this.start();
     this.queued ??= this.running
       .catch(() => undefined)
@@ -50,15 +56,24 @@ export class WalSync {
   }
 
   private async flush(): Promise<void> {
+    if (this.failed) throw this.failed;
     this.handle ??= open(this.walPath, 'r');
     let fh: FileHandle;
     try {
       fh = await this.handle;
     } catch (err) {
       this.handle = null;
+      // No WAL file: the last connection closed, which checkpoints everything into the database
+      // file (flushed) and deletes the WAL. Nothing is left to flush.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw err;
     }
-    await fh.datasync();
+    try {
+      await fh.datasync();
+    } catch (err) {
+      this.failed = err;
+      throw err;
+    }
   }
 
   /**
@@ -67,6 +82,7 @@ export class WalSync {
    */
   async reset(): Promise<void> {
     await this.running?.catch(() => undefined);
+    await this.queued?.catch(() => undefined);
     const h = this.handle;
     this.handle = null;
     if (h) await h.then((fh) => fh.close()).catch(() => undefined);

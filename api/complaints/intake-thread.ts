@@ -51,7 +51,13 @@ async function main() {
   if (!port) throw new Error('intake-thread.ts runs as a worker thread (see intake-writer.ts)');
   const init = workerData as IntakeThreadInit;
   // The main thread's Db runs the checkpoint thread when there is one; a safety net otherwise.
-  const db = await createDb(init.url, { threadLock: init.threadLock, writeOnly: true, checkpoints: init.checkpoints });
+  const db = await createDb(init.url, {
+    threadLock: init.threadLock,
+    writeOnly: true,
+    checkpoints: init.checkpoints,
+    // A failed flush: end this thread; the main thread's onCrash stops the process (intake-writer.ts).
+    onFatal: () => process.exit(1),
+  });
   const reply = (m: IntakeThreadReply) => port.postMessage(m);
 
   port.on('message', (msg: IntakeThreadRequest) => {

@@ -71,7 +71,7 @@ export async function startIntakeThread(db: Db, opts: { onCrash: (err: Error) =>
     },
     stop() {
       // Every complaint sent before the stop is already queued on the thread's write path.
-      stopping ??= dead ? Promise.resolve() : stopWorker(worker, 30_000);
+      stopping ??= dead ? Promise.resolve() : stopWorker(worker, 10_000); // within start.ts's 15 s
       return stopping;
     },
   };

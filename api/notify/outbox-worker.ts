@@ -92,50 +92,47 @@ async function deliver(deps: Deps, n: Notifiers, row: OutboxRow, to: Recipients)
 
 type Outcome = { row: OutboxRow; at: Date } & ({ providerId: string | null } | { error: Error });
 
+/** Marks one claimed row sent, skipped, or due again later (failed after MAX_ATTEMPTS). */
+function record(deps: Deps, o: Outcome): Promise<unknown> {
+  const mine = and(eq(t.outbox.id, o.row.id), eq(t.outbox.claimToken, o.row.claimToken));
+  return deps.db.write((tx) => {
+    if ('error' in o) {
+      const failed = o.row.attempts >= MAX_ATTEMPTS;
+      return tx
+        .update(t.outbox)
+        .set({ status: failed ? 'failed' : 'pending', nextAttemptAt: new Date(o.at.getTime() + backoffMs(o.row.attempts)), lastError: o.error.message.slice(0, 500), leaseUntil: null })
+        .where(mine);
+    }
+    return tx
+      .update(t.outbox)
+      .set(o.providerId === null ? { status: 'skipped', leaseUntil: null } : { status: 'sent', deliveredAt: o.at, providerId: o.providerId, leaseUntil: null, lastError: null })
+      .where(mine);
+  });
+}
+
 /**
- * One pass: claim, deliver, record. Returns how many rows were handled. The outcomes of a pass are
- * recorded in one write (one commit instead of one per row: the write path is shared with intake).
- * A crash before that write leaves the rows claimed; their lease runs out and they are sent again,
- * which is the outbox's at-least-once promise.
+ * One pass: claim, deliver, record. Returns how many rows were handled. Each outcome is recorded
+ * as soon as it is known — a crash mid-pass re-sends only what was not yet recorded — without
+ * waiting for that write before the next delivery: the write path commits the pass's records
+ * together (group commit), not one commit per row.
  */
 export async function drainOnce(deps: Deps, n: Notifiers, limit = 20): Promise<number> {
   const rows = await claimDue(deps, limit);
   if (!rows.length) return 0;
-  const outcomes: Outcome[] = [];
   const to = await readRecipients(deps, rows);
+  const recorded: Promise<unknown>[] = [];
   for (const row of rows) {
+    let o: Outcome;
     try {
       const providerId = await deliver(deps, n, row, to);
-      outcomes.push({ row, at: deps.clock.now(), providerId });
+      o = { row, at: deps.clock.now(), providerId };
     } catch (err) {
-      outcomes.push({ row, at: deps.clock.now(), error: err as Error });
+      o = { row, at: deps.clock.now(), error: err as Error };
+      deps.log.warn({ outboxId: row.id, attempts: row.attempts, failed: row.attempts >= MAX_ATTEMPTS }, 'delivery failed');
     }
+    recorded.push(record(deps, o));
   }
-  await deps.db.write(async (tx) => {
-    for (const o of outcomes) {
-      const mine = and(eq(t.outbox.id, o.row.id), eq(t.outbox.claimToken, o.row.claimToken));
-      if ('error' in o) {
-        const failed = o.row.attempts >= MAX_ATTEMPTS;
-        await tx
-          .update(t.outbox)
-          .set({
-            status: failed ? 'failed' : 'pending',
-            nextAttemptAt: new Date(o.at.getTime() + backoffMs(o.row.attempts)),
-            lastError: o.error.message.slice(0, 500),
-            leaseUntil: null,
-          })
-          .where(mine);
-      } else {
-        await tx
-          .update(t.outbox)
-          .set(o.providerId === null ? { status: 'skipped', leaseUntil: null } : { status: 'sent', deliveredAt: o.at, providerId: o.providerId, leaseUntil: null, lastError: null })
-          .where(mine);
-      }
-    }
-  });
-  for (const o of outcomes) {
-    if ('error' in o) deps.log.warn({ outboxId: o.row.id, attempts: o.row.attempts, failed: o.row.attempts >= MAX_ATTEMPTS }, 'delivery failed');
-  }
+  await Promise.all(recorded);
   return rows.length;
 }
 
