@@ -29,6 +29,8 @@ interface Sent {
   /** 201's tracking code; null while in flight or when the connection died first. */
   code: string | null;
   status: number | null;
+  /** When it was sent (performance.now()), to tell requests cut by the kill from later ones. */
+  sentAt: number;
 }
 
 const post = (baseUrl: string, s: Sent) =>
@@ -54,17 +56,22 @@ describe('SIGKILL under concurrent intake', () => {
     const sent: Sent[] = [];
     let acknowledged = 0;
     let killed = false;
+    let killedAt = Infinity;
     let crashed: Promise<void> = Promise.resolve();
     const unexpected: string[] = [];
 
+    // Every loop keeps sending until its connection dies, so the kill lands on requests that are
+    // being handled (answers come in groups, one flush answering many, so the moment an answer
+    // arrives the others of its group may all be answered too).
     const loop = async (l: number) => {
-      for (let i = 0; i < PER_LOOP_MAX && !killed; i++) {
+      for (let i = 0; i < PER_LOOP_MAX; i++) {
         const s: Sent = {
           key: `crash-${l}-${i}-${process.pid}`,
           // The course names the request, so its complaint can be found after the restart.
           body: complaintBody({ institutionId: `demo-${String(1 + ((l * 13 + i) % 120)).padStart(4, '0')}`, course: `crash ${l}-${i}`, mobile: `1380000${String(l).padStart(2, '0')}${String(i).padStart(2, '0')}` }),
           code: null,
           status: null,
+          sentAt: performance.now(),
         };
         sent.push(s);
         try {
@@ -75,7 +82,12 @@ describe('SIGKILL under concurrent intake', () => {
             s.code = body.trackingCode!;
             if (++acknowledged >= KILL_AFTER && !killed) {
               killed = true;
-              crashed = first!.crash();
+              // A few ms on: the answers of this flush are out, the loops have sent their next
+              // requests, and those are inside the server (queued, being saved or flushed).
+              crashed = new Promise((r) => setTimeout(r, 5)).then(() => {
+                killedAt = performance.now();
+                return first!.crash();
+              });
             }
           } else unexpected.push(`${res.status} ${JSON.stringify(body)}`);
         } catch {
@@ -93,7 +105,8 @@ describe('SIGKILL under concurrent intake', () => {
     const acked = sent.filter((s) => s.code);
     const inFlight = sent.filter((s) => s.status === null);
     expect(acked.length).toBeGreaterThanOrEqual(KILL_AFTER);
-    expect(inFlight.length).toBeGreaterThan(0); // the kill really landed mid-load
+    // The kill really landed mid-load: requests sent before it never got their answer.
+    expect(inFlight.filter((s) => s.sentAt < killedAt).length).toBeGreaterThan(0);
 
     // Restart on the same database, keys and built site (the second start does not rebuild).
     second = await startProduct({ env: ENV, dataDir: first.dataDir, siteDir: first.siteDir });
