@@ -280,7 +280,11 @@ export async function createDb(urlOrPath: string, options: CreateDbOptions = {})
       }
       if (!r.busy) return r.outcomes;
       if (attempt >= MAX_BUSY_RETRIES) return batch.map(() => ({ ok: false, error: r.error }));
-      await replaceWriter();
+      try {
+        await replaceWriter();
+      } catch (error) {
+        return batch.map(() => ({ ok: false, error })); // cannot reopen: fail the group, keep draining
+      }
       await new Promise((resolve) => setTimeout(resolve, Math.min(250, 10 * 2 ** attempt) + Math.random() * 25));
       if (lock) await lock.acquire();
     }
