@@ -37,14 +37,4 @@ export class ThreadWriteLock {
     Atomics.add(this.cells, SERVING, 1);
     Atomics.notify(this.cells, SERVING);
   }
-
-  /** Run `fn` holding the lock; released however `fn` ends. */
-  async with<T>(fn: () => Promise<T>): Promise<T> {
-    await this.acquire();
-    try {
-      return await fn();
-    } finally {
-      this.release();
-    }
-  }
 }

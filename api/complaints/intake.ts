@@ -181,7 +181,6 @@ export async function saveComplaint(db: Db, p: PreparedComplaint): Promise<Saved
   const { data, files, mobileHash, fingerprint, idemKey, institutionKey, parentNameEnc, mobileEnc } = p;
   const now = new Date(p.nowMs);
   const today = p.today;
-  const ctx = { ip: p.ip, isDemo: p.isDemo };
 
   return db.write(async (tx) => {
     const raw = rawTx(tx);
@@ -226,7 +225,7 @@ export async function saveComplaint(db: Db, p: PreparedComplaint): Promise<Saved
     if (p.checkLimits) {
       await consumeRateLimits(
         raw,
-        [{ key: `intake:mobile:${mobileHash}`, limit: INTAKE_LIMITS.perMobile }, ...(ctx.ip ? [{ key: `intake:ip:${ctx.ip}`, limit: INTAKE_LIMITS.perIp }] : [])],
+        [{ key: `intake:mobile:${mobileHash}`, limit: INTAKE_LIMITS.perMobile }, ...(p.ip ? [{ key: `intake:ip:${p.ip}`, limit: INTAKE_LIMITS.perIp }] : [])],
         now,
       );
     }
@@ -294,7 +293,7 @@ export async function saveComplaint(db: Db, p: PreparedComplaint): Promise<Saved
       now.getTime(),
       deadline.date,
       clusterId,
-      ctx.isDemo ? 1 : 0,
+      p.isDemo ? 1 : 0,
       now.getTime(),
     ]);
     const complaintId = Number(complaint!.id);
@@ -358,7 +357,7 @@ export async function saveComplaint(db: Db, p: PreparedComplaint): Promise<Saved
         payload: { ...caseSummary, alertReasons: routing.alertReasons, clusterId },
       });
     }
-    const outboxStatus = ctx.isDemo ? 'skipped' : 'pending';
+    const outboxStatus = p.isDemo ? 'skipped' : 'pending';
     await raw.run(
       `INSERT INTO outbox (channel, topic, recipient, payload, status, next_attempt_at) VALUES ${outboxRows.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
       outboxRows.flatMap((r) => [r.channel, r.topic, r.recipient, JSON.stringify(r.payload), outboxStatus, now.getTime()]),
@@ -370,7 +369,7 @@ export async function saveComplaint(db: Db, p: PreparedComplaint): Promise<Saved
       action: 'complaint.submit',
       objectType: 'complaint',
       objectId: String(complaintId),
-      ip: ctx.ip,
+      ip: p.ip,
       detail: { rule: routing.rule, lead: routing.lead, clusterId, ...(files.length ? { evidenceFiles: files.length } : {}) },
     });
 

@@ -95,7 +95,12 @@ describe('the write lock shared by the threads of one process', () => {
     const b = new ThreadWriteLock(a.buffer);
     const order: string[] = [];
     await a.acquire();
-    const waiters = ['first', 'second', 'third'].map((name, i) => (i % 2 ? a : b).with(async () => void order.push(name)));
+    const waiters = ['first', 'second', 'third'].map(async (name, i) => {
+      const lock = i % 2 ? a : b;
+      await lock.acquire();
+      order.push(name);
+      lock.release();
+    });
     await tick();
     expect(order).toEqual([]);
     a.release();
