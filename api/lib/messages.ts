@@ -10,6 +10,7 @@ export const MESSAGES = {
   invalid_transition: { 'zh-CN': '当前办理状态下不能执行此操作，请刷新页面查看最新状态。', en: 'This action is not allowed in the case’s current state; reload to see the latest state.' },
   stale: { 'zh-CN': '该投诉刚被他人更新，请刷新后重试。', en: 'Someone else just updated this case; reload and try again.' },
   not_found: { 'zh-CN': '未找到。', en: 'Not found.' },
+  method_not_allowed: { 'zh-CN': '此地址不支持该请求方法。', en: 'This address does not accept this request method.' },
   complaint_not_found: { 'zh-CN': '未找到该投诉，请核对跟踪码和手机号后四位。', en: 'No complaint matches this tracking code and the last four digits.' },
   internal: { 'zh-CN': '系统繁忙，请稍后再试。您的内容没有丢失，可以直接重新提交。', en: 'Something went wrong on our side. Nothing was saved half-way; please try again.' },
   bad_json: { 'zh-CN': '请求格式不正确。', en: 'The request body is not valid JSON.' },
