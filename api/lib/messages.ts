@@ -18,6 +18,7 @@ export const MESSAGES = {
   payload_too_large: { 'zh-CN': '提交的内容过大。', en: 'The request is too large.' },
   unsupported_media: { 'zh-CN': '不支持的提交格式。', en: 'Unsupported content type.' },
   rate_limited: { 'zh-CN': '提交过于频繁，请稍后再试。', en: 'Too many requests. Please try again later.' },
+  track_code_locked: { 'zh-CN': '该跟踪码的查询错误次数过多，已暂停查询1小时，请稍后再试。', en: 'Too many wrong look-ups for this tracking code: look-ups are paused for an hour. Please try again later.' },
   banned: { 'zh-CN': '该手机号暂时无法在线提交投诉，请拨打 12345 热线。', en: 'This number cannot file complaints online at the moment; please call the 12345 hotline.' },
   idempotency_conflict: { 'zh-CN': '同一个请求编号被用于不同的内容。', en: 'This Idempotency-Key was already used for a different request.' },
   pow_required: { 'zh-CN': '安全校验未通过，请刷新页面后重新提交。', en: 'The security check failed; reload the page and submit again.' },
