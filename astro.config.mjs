@@ -10,7 +10,9 @@ export default defineConfig({
   srcDir: './site',
   publicDir: './site/public',
   output: 'static',
-  adapter: node({ mode: 'middleware' }),
+  // Each page reads its body through api/http/body.ts under its own limit (8 KB to 52 MB); this
+  // is only the adapter's outer bound (its default is 1 GB), just above the largest route limit.
+  adapter: node({ mode: 'middleware', bodySizeLimit: 64 * 1024 * 1024 }),
   integrations: [preact()],
   site: 'http://localhost:4321',
   trailingSlash: 'ignore',

@@ -3,6 +3,7 @@
  * with a message naming the variable, instead of failing later in a request.
  */
 import { z } from 'zod';
+import { parseTrustedProxies } from './http/client-ip.ts';
 
 const onOff = z.enum(['on', 'off']);
 
@@ -40,6 +41,20 @@ export const EnvSchema = z
     INTAKE_THREAD: onOff.default('on'),
     /** Trust X-Forwarded-For from the reverse proxy for client IPs (rate limits, audit). */
     TRUST_PROXY: onOff.default('off'),
+    /**
+     * With TRUST_PROXY=on: the reverse proxies' addresses (comma-separated addresses and CIDR
+     * ranges). The client is the right-most X-Forwarded-For address not in this list.
+     */
+    TRUSTED_PROXIES: z
+      .string()
+      .default('127.0.0.1/8,::1')
+      .superRefine((v, ctx) => {
+        try {
+          parseTrustedProxies(v);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: `TRUSTED_PROXIES: ${(err as Error).message}` });
+        }
+      }),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Seed size for a fresh demo database. */
     DEMO_INSTITUTIONS: z.coerce.number().int().min(10).max(1_000_000).default(400),

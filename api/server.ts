@@ -4,6 +4,7 @@
  * Stateless: everything lasting lives in the database, so several processes can run side by side.
  */
 import { createReadStream, existsSync } from 'node:fs';
+import { pipeline } from 'node:stream';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -11,7 +12,7 @@ import { getRequestListener } from '@hono/node-server';
 import { createApp } from './app.ts';
 import type { Deps } from './deps.ts';
 import { SECURITY_HEADERS } from './http/security-headers.ts';
-import { serveStatic } from './http/static-files.ts';
+import { MAX_PATH_BYTES, serveStatic } from './http/static-files.ts';
 import { currentBuildDir } from './publish/site-dirs.ts';
 
 type AstroHandler = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void, locals?: object) => Promise<void>;
@@ -76,18 +77,18 @@ export async function startServer(deps: Deps, opts: { port: number; host: string
 
   const notFound = (res: ServerResponse, s: LiveSite | null) => {
     const page = s ? join(s.clientDir, '404.html') : null;
+    if (res.headersSent) return void res.end();
     res.writeHead(404, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
-    if (page && existsSync(page)) createReadStream(page).pipe(res);
+    if (page && existsSync(page)) pipeline(createReadStream(page), res, (err) => err && res.destroy());
     else res.end('<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>页面不存在</title><p>页面不存在。</p></html>');
   };
 
-  const server = createServer((req, res) => {
-    for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
-    const started = performance.now();
-    res.on('finish', () => {
-      deps.log.info({ method: req.method, path: (req.url ?? '/').split('?')[0], status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request');
-    });
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0]!;
+    if (Buffer.byteLength(path) > MAX_PATH_BYTES) {
+      res.writeHead(414, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
+      return void res.end('请求地址过长。The request URL is too long.');
+    }
     if (path === '/healthz' || path === '/api' || path.startsWith('/api/')) return void apiListener(req, res);
     const s = site;
     if (!s) {
@@ -99,11 +100,35 @@ export async function startServer(deps: Deps, opts: { port: number; host: string
       res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8' });
       return void res.end('跨站提交被拒绝。Cross-site form submissions are refused.');
     }
-    s.astro(req, res, () => notFound(res, s), { deps }).catch((err: Error) => {
-      deps.log.error({ err: err.message, path }, 'page render failed');
+    const failed = (err: unknown) => {
+      deps.log.error({ err: (err as Error)?.message ?? String(err), path }, 'page render failed');
       if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
       res.end();
+    };
+    try {
+      s.astro(req, res, () => notFound(res, s), { deps }).catch(failed);
+    } catch (err) {
+      failed(err); // a handler that throws before its first await
+    }
+  };
+
+  const server = createServer((req, res) => {
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
+    const started = performance.now();
+    res.on('finish', () => {
+      deps.log.info({ method: req.method, path: (req.url ?? '/').split('?')[0]!.slice(0, 200), status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request');
+      // Answered before the body was all read (413, 403, …): give the client a moment to read the
+      // answer, then close, rather than wait on (or buffer) the rest of a body nobody will read.
+      if (!req.complete) setTimeout(() => req.socket.destroy(), 500).unref();
     });
+    try {
+      handle(req, res);
+    } catch (err) {
+      // Nothing a request holds may end the process; api/process-guard.ts is only the last resort.
+      deps.log.error({ err: (err as Error)?.message ?? String(err), path: (req.url ?? '/').split('?')[0]!.slice(0, 200) }, 'request failed');
+      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end();
+    }
   });
   server.keepAliveTimeout = 5_000;
   server.headersTimeout = 10_000;

@@ -1,7 +1,8 @@
 /**
  * `npm start`: migrate, seed the demo district if the database is empty (demo mode), build the
  * site if it is missing or older than the data, then serve everything on PORT. Stops gracefully on
- * SIGTERM/SIGINT: in-flight requests finish, then the database closes.
+ * SIGTERM/SIGINT: in-flight requests finish, then the database closes. An uncaught error does the
+ * same and exits non-zero (api/process-guard.ts), so the supervisor starts a fresh process.
  */
 import { createDeps } from './bootstrap.ts';
 import { seedDemo, isDatabaseEmpty } from './demo/seed.ts';
@@ -10,6 +11,7 @@ import { siteIsStale } from './publish/build.ts';
 import { claimBuild, runBuild, SYSTEM_REQUESTER } from './publish/build-runs.ts';
 import { currentBuildDir } from './publish/site-dirs.ts';
 import { startServer } from './server.ts';
+import { installProcessGuard } from './process-guard.ts';
 import { startOutboxWorker } from './notify/outbox-worker.ts';
 import { startIntakeThread } from './complaints/intake-writer.ts';
 import { startRetentionJob } from './retention/purge.ts';
@@ -62,6 +64,19 @@ const worker =
 
 const retention = startRetentionJob(deps);
 
+/** Stop accepting, let in-flight requests finish, stop the background work, close the database. */
+let stopped: Promise<void> | null = null;
+function stopAll(): Promise<void> {
+  stopped ??= (async () => {
+    await running.close();
+    await intakeThread?.stop();
+    await worker?.stop();
+    retention.stop();
+    await deps.db.close();
+  })();
+  return stopped;
+}
+
 let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
@@ -69,13 +84,11 @@ async function shutdown(signal: string) {
   log.info({ signal }, 'shutting down: finishing in-flight requests');
   const force = setTimeout(() => process.exit(1), 15_000);
   force.unref();
-  await running.close();
-  await intakeThread?.stop();
-  await worker?.stop();
-  retention.stop();
-  await deps.db.close();
+  await stopAll();
   log.info('stopped');
   process.exit(0);
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
+// After a fatal error: the same stop as for a signal (or the one already under way), then exit 70.
+installProcessGuard({ log, stop: stopAll });

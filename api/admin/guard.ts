@@ -9,7 +9,7 @@ import type { MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { ApiError } from '../lib/errors.ts';
 import { findSession, sameSecret, type ActiveSession } from '../staff/sessions.ts';
-import { sessionCookieName, type AdminContext, type AdminEnv } from './http.ts';
+import { readFormFields, sessionCookieName, type AdminContext, type AdminEnv } from './http.ts';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -39,7 +39,8 @@ async function submittedCsrfToken(c: AdminContext): Promise<string | null> {
   if (header) return header;
   const type = (c.req.header('content-type') ?? '').toLowerCase();
   if (type.startsWith('application/x-www-form-urlencoded') || type.startsWith('multipart/form-data')) {
-    const form = await c.req.parseBody();
+    // The token is in the body: read it (under the route's limit) only now, after the session check.
+    const form = await readFormFields(c);
     return typeof form._csrf === 'string' ? form._csrf : null;
   }
   return null;

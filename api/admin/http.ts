@@ -7,6 +7,7 @@ import { generateCookie } from 'hono/cookie';
 import type { AppEnv } from '../app.ts';
 import type { Env } from '../env.ts';
 import { ApiError } from '../lib/errors.ts';
+import { BodyTooLarge } from '../http/body.ts';
 import type { ActiveSession } from '../staff/sessions.ts';
 import type { RequestMeta } from '../staff/auth-service.ts';
 
@@ -15,6 +16,20 @@ export interface AdminEnv {
 }
 export type AdminContext = Context<AdminEnv>;
 
+/**
+ * An HTML form's fields. The body arrives through api/admin/routes.ts's limit (api/http/body.ts):
+ * over it, BodyTooLarge passes through to that middleware's 413; any other failure to read or
+ * parse is the client's broken body, a 400.
+ */
+export async function readFormFields(c: AdminContext): Promise<Record<string, string | File>> {
+  try {
+    return await c.req.parseBody();
+  } catch (err) {
+    if (err instanceof BodyTooLarge) throw err;
+    throw new ApiError(400, 'bad_body', 'bad_body');
+  }
+}
+
 /** JSON, or an HTML form (urlencoded or multipart) for pages that work without JavaScript. */
 export async function readBody(c: AdminContext): Promise<Record<string, unknown>> {
   const type = (c.req.header('content-type') ?? '').toLowerCase();
@@ -22,14 +37,15 @@ export async function readBody(c: AdminContext): Promise<Record<string, unknown>
     let body: unknown;
     try {
       body = await c.req.json();
-    } catch {
+    } catch (err) {
+      if (err instanceof BodyTooLarge) throw err;
       throw new ApiError(400, 'bad_json', 'bad_json');
     }
     if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new ApiError(400, 'bad_json', 'bad_json');
     return body as Record<string, unknown>;
   }
   if (type.startsWith('application/x-www-form-urlencoded') || type.startsWith('multipart/form-data')) {
-    const form = await c.req.parseBody();
+    const form = await readFormFields(c);
     // Files have no place in these forms; a File value would fail the string schemas anyway.
     return Object.fromEntries(Object.entries(form).filter(([, v]) => typeof v === 'string'));
   }

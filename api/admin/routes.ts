@@ -3,7 +3,7 @@
  * Answers are never cached and never indexed.
  */
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import { bodyLimit } from '../http/body.ts';
 import { errorBody } from '../lib/errors.ts';
 import { msg } from '../lib/messages.ts';
 import { clustersRoutes, escalationsRoutes } from './clusters-routes.ts';
@@ -28,17 +28,15 @@ export function adminRoutes(basePath = '/api/admin') {
     c.header('Cache-Control', 'no-store');
     c.header('X-Robots-Tag', 'noindex, nofollow');
   });
-  const formLimit = bodyLimit({
-    maxSize: ADMIN_BODY_LIMIT,
-    onError: (c) => c.json(errorBody('payload_too_large', msg('payload_too_large', c.var.lang)), 413),
-  });
-  const uploadLimit = bodyLimit({
-    maxSize: IMPORT_BODY_LIMIT,
-    onError: (c) => c.json(errorBody('payload_too_large', msg('import_file_too_large', c.var.lang)), 413),
-  });
-  r.use('*', function adminBodyLimit(c, next) {
-    return isImportUpload(c.req.method, c.req.path) ? uploadLimit(c, next) : formLimit(c, next);
-  });
+  // Counted as the bytes arrive (api/http/body.ts) but only read when a handler or the guard asks:
+  // the guard's session and X-CSRF-Token checks come before any body byte is read.
+  r.use(
+    '*',
+    bodyLimit<AdminEnv>(
+      (c) => (isImportUpload(c.req.method, c.req.path) ? IMPORT_BODY_LIMIT : ADMIN_BODY_LIMIT),
+      (c) => c.json(errorBody('payload_too_large', msg(isImportUpload(c.req.method, c.req.path) ? 'import_file_too_large' : 'payload_too_large', c.var.lang)), 413),
+    ),
+  );
   r.use('*', adminGuard(basePath));
   r.route('/', sessionRoutes());
   r.route('/complaints', complaintsRoutes());

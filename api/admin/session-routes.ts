@@ -13,7 +13,7 @@
  */
 import { Hono } from 'hono';
 import { ApiError, parseWith, validationError } from '../lib/errors.ts';
-import { changePassword, confirmEnrolment, signIn, signOut, signOutEverywhere, staffProfile } from '../staff/auth-service.ts';
+import { changePassword, confirmEnrolment, signIn, signInIpRefused, signOut, signOutEverywhere, staffProfile } from '../staff/auth-service.ts';
 import { IDLE_TIMEOUT_MS, type NewSession } from '../staff/sessions.ts';
 import { EnrolConfirmSchema, PasswordChangeSchema, SignInSchema } from '../staff/schema.ts';
 import { clearSessionCookie, readBody, requestMeta, sessionOf, setSessionCookie, type AdminContext, type AdminEnv } from './http.ts';
@@ -36,6 +36,9 @@ export function sessionRoutes() {
 
   r.post('/session', async (c) => {
     const { deps, lang } = c.var;
+    // An address over its sign-in limit is refused before its body is read.
+    const refused = await signInIpRefused(deps, c.var.clientIp);
+    if (refused) throw refused;
     const parsed = parseWith(SignInSchema, await readBody(c), lang);
     if (!parsed.ok) return c.json(validationError(parsed.issues, lang), 422);
     const result = await signIn(deps, parsed.data, requestMeta(c));

@@ -10,6 +10,8 @@
  * shape, with field paths for 422.
  */
 import type { z } from 'zod';
+// The counting reader every body of the product goes through (limits whatever the headers say).
+import { BodyTooLarge, readBytes } from '../http/body.ts';
 import { errorBody, parseWith, validationError, type ErrorBody, type ErrorIssue } from '../lib/errors.ts';
 import { msg, type Lang, type MessageKey } from '../lib/messages.ts';
 import { checkEvidence, EVIDENCE_FIELD, EVIDENCE_LIMITS, prepareEvidence, type EvidenceFile, type EvidenceIssue, type UploadedFile } from './evidence.ts';
@@ -42,35 +44,6 @@ export function intakeFormat(contentType: string | null | undefined): IntakeForm
   if (type === 'multipart/form-data') return 'multipart';
   if (type === 'application/x-www-form-urlencoded') return 'urlencoded';
   return null;
-}
-
-export class TooLarge extends Error {}
-
-/** Reads the body, stopping as soon as it passes `limit` (a lying or absent Content-Length included). */
-export async function readBody(request: Request, limit: number): Promise<Uint8Array<ArrayBuffer>> {
-  const declared = Number(request.headers.get('content-length') ?? NaN);
-  if (Number.isFinite(declared) && declared > limit) throw new TooLarge();
-  if (!request.body) return new Uint8Array(0);
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => undefined);
-      throw new TooLarge();
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.byteLength;
-  }
-  return out;
 }
 
 /** Form entries → an object for the schema: repeated names become arrays (the schema refuses them). */
@@ -129,9 +102,9 @@ export async function readIntakeRequest(request: Request, lang: Lang, opts: Read
 
   let bytes: Uint8Array<ArrayBuffer>;
   try {
-    bytes = await readBody(request, INTAKE_BODY_LIMITS[format]);
+    bytes = await readBytes(request, INTAKE_BODY_LIMITS[format]);
   } catch (err) {
-    if (err instanceof TooLarge) return fail(413, 'payload_too_large', format === 'multipart' ? 'payload_too_large_files' : 'payload_too_large', lang);
+    if (err instanceof BodyTooLarge) return fail(413, 'payload_too_large', format === 'multipart' ? 'payload_too_large_files' : 'payload_too_large', lang);
     return fail(400, 'bad_request', 'bad_body', lang); // the client went away mid-body, or sent broken framing
   }
 

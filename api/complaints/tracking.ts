@@ -4,29 +4,46 @@
  * A wrong last4 is indistinguishable from an unknown code (same error, same work done).
  */
 import { asc, eq, inArray } from 'drizzle-orm';
-import { timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import * as t from '../../db/schema.ts';
 import type { Deps } from '../deps.ts';
 import { ApiError } from '../lib/errors.ts';
-import { consumeRateLimit } from '../security/rate-limit.ts';
+import { consumeRateLimit, lockedError, lockedUntil, recordFailure, type LockPolicy } from '../security/rate-limit.ts';
 import { loadSettings } from '../settings/service.ts';
 import { STAFF_ONLY_EVENTS } from './workflow.ts';
 
 export const TRACK_LIMIT = { limit: 30, windowMs: 10 * 60_000 };
+/**
+ * Per tracking code, whatever the IP: 10 wrong lookups within an hour lock the code's lookups for
+ * an hour, so guessing its four digits from many addresses (a botnet, or IPv6 addresses that cost
+ * nothing) takes years, not minutes.
+ */
+export const TRACK_CODE_FAILURES: LockPolicy = { limit: 10, windowMs: 3_600_000, lockMs: 3_600_000 };
+
+/** The rate_limits key of a code: keyed hash, so the table never holds a code that opens a case. */
+const codeKey = (deps: Deps, code: string) => `track:code:${createHmac('sha256', deps.keys.lookup).update(`track:${code}`).digest('base64url').slice(0, 22)}`;
 
 const notFound = () => new ApiError(404, 'not_found', 'complaint_not_found');
 
 /**
  * The complaint behind a tracking code, if `last4` matches its mobile number; otherwise the same
- * not-found error as for an unknown code. Rate-limited per IP against guessing the four digits.
+ * not-found error as for an unknown code. Rate-limited per IP, and locked per code after repeated
+ * failures (counted for unknown codes too, so the lock says nothing about whether a code exists).
  */
 export async function findForParent(deps: Deps, code: string, last4: string, ip: string | null) {
-  if (ip) await deps.db.write((tx) => consumeRateLimit(tx, `track:ip:${ip}`, TRACK_LIMIT, deps.clock.now()));
+  const now = deps.clock.now();
+  if (ip) await deps.db.write((tx) => consumeRateLimit(tx, `track:ip:${ip}`, TRACK_LIMIT, now));
+  const key = codeKey(deps, code);
+  const until = await lockedUntil(deps.db, key, TRACK_CODE_FAILURES, now);
+  if (until) throw lockedError(until, now, 'track_code_locked');
   const [c] = await deps.db.read.select().from(t.complaints).where(eq(t.complaints.trackingCode, code));
   // Compare against a dummy when there is no number, so both paths do the same work.
   const actual = c?.mobileEnc ? deps.pii.decrypt(c.mobileEnc).slice(-4) : '----';
   const ok = timingSafeEqual(Buffer.from(actual.padEnd(4, '-')), Buffer.from(last4.padEnd(4, '-').slice(0, 4)));
-  if (!c || !ok || c.isSpam) throw notFound();
+  if (!c || !ok || c.isSpam) {
+    await deps.db.write((tx) => recordFailure(tx, key, TRACK_CODE_FAILURES, now));
+    throw notFound();
+  }
   return c;
 }
 

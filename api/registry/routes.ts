@@ -17,7 +17,7 @@
  */
 import { Hono } from 'hono';
 import type { Caller } from '../admin/access.ts';
-import { readBody, sessionOf, type AdminContext, type AdminEnv } from '../admin/http.ts';
+import { readBody, readFormFields, sessionOf, type AdminContext, type AdminEnv } from '../admin/http.ts';
 import { beijingDate } from '../calendar/working-days.ts';
 import { ApiError, errorBody, parseWith, validationError } from '../lib/errors.ts';
 import { msg } from '../lib/messages.ts';
@@ -56,12 +56,7 @@ const editor = (c: AdminContext) => {
 async function uploadedFile(c: AdminContext): Promise<{ bytes: Buffer; name: string }> {
   const type = (c.req.header('content-type') ?? '').toLowerCase();
   if (!type.startsWith('multipart/form-data')) throw new ApiError(415, 'unsupported_media', 'unsupported_media');
-  let form: Record<string, unknown>;
-  try {
-    form = await c.req.parseBody();
-  } catch {
-    throw new ApiError(400, 'bad_body', 'bad_body');
-  }
+  const form = await readFormFields(c);
   const f = form.file;
   if (!(f instanceof File) || f.size === 0) throw new ApiError(422, 'validation_failed', 'validation_failed', [{ path: 'file', key: 'import_file_missing' }]);
   if (f.size > MAX_UPLOAD_BYTES) throw new ApiError(413, 'payload_too_large', 'import_file_too_large');

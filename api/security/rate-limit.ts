@@ -3,10 +3,11 @@
  * counts the same requests. Called inside the caller's write transaction: the check and the
  * increment are one atomic step, and a rejected request leaves nothing else behind.
  */
-import { sql } from 'drizzle-orm';
-import type { RawTx, Tx } from '../../db/client.ts';
+import { eq, sql } from 'drizzle-orm';
+import type { Db, RawTx, Tx } from '../../db/client.ts';
 import { rateLimits } from '../../db/schema.ts';
 import { ApiError } from '../lib/errors.ts';
+import type { MessageKey } from '../lib/messages.ts';
 
 export interface Limit {
   limit: number;
@@ -59,4 +60,62 @@ export async function consumeRateLimit(tx: Tx, key: string, { limit, windowMs }:
     })
     .returning({ count: rateLimits.count });
   if (row!.count > limit) throw limited(windowStart, windowMs, now);
+}
+
+/**
+ * A failure limit with a lock: `limit` failures within `windowMs` (counted from the first one)
+ * lock the key for `lockMs` from the failure that reached the limit. Two rows of rate_limits:
+ * `<key>:fail` (first failure, count) and `<key>:lock` (when the lock began).
+ */
+export interface LockPolicy {
+  limit: number;
+  windowMs: number;
+  lockMs: number;
+}
+
+/** The end of a lock on `key` still in force at `now`, or null. */
+export async function lockedUntil(db: Pick<Db, 'read'>, key: string, policy: LockPolicy, now: Date): Promise<Date | null> {
+  const [row] = await db.read.select({ since: rateLimits.windowStart }).from(rateLimits).where(eq(rateLimits.key, `${key}:lock`));
+  if (!row) return null;
+  const until = new Date(row.since.getTime() + policy.lockMs);
+  return until > now ? until : null;
+}
+
+/** Counts one failure against `key`; returns the lock's end when this failure set the lock. */
+export async function recordFailure(tx: Tx, key: string, policy: LockPolicy, now: Date): Promise<Date | null> {
+  const windowOpen = now.getTime() - policy.windowMs;
+  const [row] = await tx
+    .insert(rateLimits)
+    .values({ key: `${key}:fail`, windowStart: now, count: 1 })
+    .onConflictDoUpdate({
+      target: rateLimits.key,
+      // A first failure older than the window starts a new count from this one.
+      set: {
+        count: sql`CASE WHEN ${rateLimits.windowStart} > ${windowOpen} THEN ${rateLimits.count} + 1 ELSE 1 END`,
+        windowStart: sql`CASE WHEN ${rateLimits.windowStart} > ${windowOpen} THEN ${rateLimits.windowStart} ELSE ${now.getTime()} END`,
+      },
+    })
+    .returning({ count: rateLimits.count });
+  if (row!.count < policy.limit) return null;
+  await tx
+    .insert(rateLimits)
+    .values({ key: `${key}:lock`, windowStart: now, count: row!.count })
+    .onConflictDoUpdate({ target: rateLimits.key, set: { windowStart: now, count: row!.count } });
+  // The lock starts a fresh count: after it ends, another `limit` failures are needed.
+  await tx.delete(rateLimits).where(eq(rateLimits.key, `${key}:fail`));
+  return new Date(now.getTime() + policy.lockMs);
+}
+
+/** 429 with Retry-After until `until`, in the one error shape. */
+export const lockedError = (until: Date, now: Date, messageKey: MessageKey) =>
+  new ApiError(429, 'rate_limited', messageKey, undefined, { 'Retry-After': String(Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 1000))) });
+
+/**
+ * Whether `key` has already used up `limit` in its current window, without counting: lets a
+ * handler refuse before it reads a body. The 429 it returns is the one consumeRateLimit throws.
+ */
+export async function overLimit(db: Pick<Db, 'read'>, key: string, { limit, windowMs }: Limit, now: Date): Promise<ApiError | null> {
+  const windowStart = windowOf(now, windowMs);
+  const [row] = await db.read.select({ start: rateLimits.windowStart, count: rateLimits.count }).from(rateLimits).where(eq(rateLimits.key, key));
+  return row && row.start.getTime() === windowStart.getTime() && row.count >= limit ? limited(windowStart, windowMs, now) : null;
 }

@@ -15,7 +15,7 @@ import * as t from '../../db/schema.ts';
 import { appendAudit } from '../audit/log.ts';
 import type { Deps } from '../deps.ts';
 import { ApiError } from '../lib/errors.ts';
-import { consumeRateLimit, type Limit } from '../security/rate-limit.ts';
+import { consumeRateLimit, overLimit, type Limit } from '../security/rate-limit.ts';
 import { dummyHash, hashPassword, verifyPassword } from './passwords.ts';
 import { createSession, hashToken, newToken, revokeSession, revokeStaffSessions, type ActiveSession, type NewSession } from './sessions.ts';
 import type { EnrolConfirmInput, PasswordChangeInput, SignInInput } from './schema.ts';
@@ -70,9 +70,14 @@ async function recordFailure(tx: Tx, s: StaffRow, now: Date, meta: RequestMeta, 
   return { locked: false };
 }
 
+export const signInIpKey = (ip: string) => `signin:ip:${ip}`;
+
+/** The per-IP sign-in limit's 429 if the address has used it up, without counting (checked before a body is read). */
+export const signInIpRefused = (deps: Deps, ip: string | null) => (ip ? overLimit(deps.db, signInIpKey(ip), SIGNIN_IP_LIMIT, deps.clock.now()) : Promise.resolve(null));
+
 async function limitIp(deps: Deps, meta: RequestMeta, now: Date) {
   // A separate, committed transaction: refused attempts keep counting even when the sign-in fails.
-  if (meta.ip) await deps.db.write((tx) => consumeRateLimit(tx, `signin:ip:${meta.ip}`, SIGNIN_IP_LIMIT, now));
+  if (meta.ip) await deps.db.write((tx) => consumeRateLimit(tx, signInIpKey(meta.ip!), SIGNIN_IP_LIMIT, now));
 }
 
 export async function signIn(deps: Deps, input: SignInInput, meta: RequestMeta): Promise<SignInResult> {

@@ -280,6 +280,8 @@ export const en: Messages = {
     submit: 'Look up',
     notFound: 'No complaint matches this tracking code and the last four digits.',
     tooMany: 'Too many look-ups. Please try again later.',
+    codeLocked: 'Too many wrong look-ups for this tracking code: look-ups are paused for an hour. Please try again later.',
+    tooLarge: 'The form sent was too large. Please reload the page and try again.',
     status: 'Status',
     institution: 'Institution',
     leadDept: 'Lead department (first contact)',

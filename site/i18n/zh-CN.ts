@@ -279,6 +279,8 @@ export const zhCN = {
     submit: '查询',
     notFound: '未找到该投诉，请核对跟踪码和手机号后四位。',
     tooMany: '查询过于频繁，请稍后再试。',
+    codeLocked: '该跟踪码的查询错误次数过多，已暂停查询1小时，请稍后再试。',
+    tooLarge: '提交的内容过大，请刷新页面后重试。',
     status: '当前状态',
     institution: '被投诉机构',
     leadDept: '首接负责部门',

@@ -1,10 +1,17 @@
-/** The client IP for rate limits on on-demand pages, with the same proxy rule as the API. */
+/**
+ * The client IP for rate limits and the audit log on on-demand pages: the API's one rule
+ * (api/http/client-ip.ts). Astro.clientAddress is the socket's peer here: Astro only puts an
+ * X-Forwarded-For value there for hosts in `security.allowedDomains`, which astro.config.mjs
+ * does not set.
+ */
 import type { Deps } from '../../api/deps.ts';
+import { clientIpFrom } from '../../api/http/client-ip.ts';
 
 export function clientIp(deps: Deps, request: Request, clientAddress: string | undefined): string | null {
-  if (deps.env.TRUST_PROXY === 'on') {
-    const xff = request.headers.get('x-forwarded-for');
-    if (xff) return xff.split(',')[0]!.trim() || null;
-  }
-  return clientAddress ?? null;
+  return clientIpFrom({
+    trustProxy: deps.env.TRUST_PROXY === 'on',
+    trustedProxies: deps.env.TRUSTED_PROXIES,
+    forwardedFor: request.headers.get('x-forwarded-for'),
+    remoteAddress: clientAddress,
+  });
 }

@@ -12,7 +12,8 @@ import { msg, type Lang } from '../../api/lib/messages.ts';
 import { ComplaintInputSchema } from '../../api/complaints/schema.ts';
 import { submitComplaint } from '../../api/complaints/intake.ts';
 import { checkEvidence, prepareEvidence, EVIDENCE_FIELD, type UploadedFile } from '../../api/complaints/evidence.ts';
-import { INTAKE_BODY_LIMITS, readBody, TooLarge } from '../../api/complaints/intake-request.ts';
+import { INTAKE_BODY_LIMITS } from '../../api/complaints/intake-request.ts';
+import { BodyTooLarge, readFormData } from '../../api/http/body.ts';
 import { lookupInstitutions, type PickerItem } from '../../api/institutions/lookup.ts';
 import { loadSettings } from '../../api/settings/service.ts';
 import type { Settings } from '../../api/settings/defaults.ts';
@@ -23,6 +24,8 @@ import type { Deps } from '../../api/deps.ts';
 export interface FormState {
   values: Record<string, string>;
   errors: ErrorIssue[];
+  /** Set when the body itself was refused (413 over the limit); otherwise the page derives it. */
+  status?: 413;
   institution: { id: string; name: string; address: string } | null;
   picker: { query: string; items: PickerItem[] } | null;
   towns: { code: string; nameZh: string; nameEn: string }[];
@@ -91,10 +94,10 @@ export async function handleComplaintForm(deps: Deps, request: Request, url: URL
   let form: FormData;
   try {
     // Read under the same limit as the API (5 × 10 MB + fields), stopping early on a larger body.
-    const bytes = await readBody(request, INTAKE_BODY_LIMITS.multipart);
-    form = await new Response(bytes, { headers: { 'content-type': request.headers.get('content-type') ?? '' } }).formData();
+    form = await readFormData(request, INTAKE_BODY_LIMITS.multipart);
   } catch (err) {
-    state.errors.push({ path: EVIDENCE_FIELD, message: msg(err instanceof TooLarge ? 'payload_too_large_files' : 'unsupported_media', lang) });
+    if (err instanceof BodyTooLarge) state.status = 413;
+    state.errors.push({ path: EVIDENCE_FIELD, message: msg(err instanceof BodyTooLarge ? 'payload_too_large_files' : 'unsupported_media', lang) });
     return state;
   }
   const files: UploadedFile[] = [];

@@ -114,7 +114,10 @@ describe('POST /api/admin/backup', () => {
     expect((await coord.post('/api/admin/backup')).status).toBe(403);
     expect((await head.post('/api/admin/backup')).status).toBe(403);
     expect((await sysadmin.post('/api/admin/backup', {}, { 'x-csrf-token': 'nope' })).status).toBe(403);
-    expect((await sysadmin.get('/api/admin/backup')).status).toBe(404);
+    // POST only: a GET is told so (405 with Allow), not that the address does not exist.
+    const get = await sysadmin.get('/api/admin/backup');
+    expect(get.status).toBe(405);
+    expect(get.headers.get('allow')).toBe('POST');
   });
 
   it(`rate-limited: ${BACKUP_LIMIT.limit} a day per administrator, then 429 with Retry-After`, async () => {

@@ -12,11 +12,12 @@ import { strings } from '../../i18n/index.ts';
 import {
   adminPath,
   beijingTime,
-  bodyTooLarge,
   clearedSessionCookie,
   csrfOk,
   isDemo,
   readForm,
+  TOO_LARGE,
+  fieldsOrNone,
   redirect,
   requestMeta,
   sessionOf,
@@ -60,8 +61,9 @@ export async function handleAccount(deps: Deps, request: Request, url: URL, ip: 
     return { kind: 'page', status: 200, state };
   }
 
-  if (bodyTooLarge(request)) return { kind: 'page', status: 413, state: { ...state, message: { kind: 'error', text: msg('payload_too_large', lang) } } };
-  const form = (await readForm(request)) ?? {};
+  const read = await readForm(request);
+  if (read === TOO_LARGE) return { kind: 'page', status: 413, state: { ...state, message: { kind: 'error', text: msg('payload_too_large', lang) } } };
+  const form = read ?? {};
   if (!csrfOk(session, form)) return csrfRefused(lang, frame, adminPath(lang, '/account/'));
 
   const input = { currentPassword: form.currentPassword ?? '', totp: form.totp ?? '', newPassword: form.newPassword ?? '' };
@@ -90,7 +92,7 @@ export async function handleLogout(deps: Deps, request: Request, ip: string | nu
   const session = await sessionOf(deps, request);
   if (request.method !== 'POST') return { kind: 'response', response: redirect(adminPath(lang, session ? '/account/' : '/login/')) };
   if (!session) return { kind: 'response', response: redirect(adminPath(lang, '/login/'), [clearedSessionCookie(deps)]) };
-  const form = bodyTooLarge(request) ? {} : ((await readForm(request)) ?? {});
+  const form = fieldsOrNone(await readForm(request));
   if (!csrfOk(session, form)) return csrfRefused(lang, { user: await adminUser(deps, session), demo: await isDemo(deps) }, adminPath(lang, '/'));
   const meta = requestMeta(request, ip);
   if (form.scope === 'everywhere') {

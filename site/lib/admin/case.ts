@@ -15,7 +15,7 @@ import { msg, type Lang } from '../../../api/lib/messages.ts';
 import type { Deps } from '../../../api/deps.ts';
 import { strings } from '../../i18n/index.ts';
 import { csrfRefused } from './account.ts';
-import { adminPath, bodyTooLarge, callerOf, csrfOk, isDemo, readForm, redirect, sessionOf, toSignIn, type Frame, type MessageState, type PageResult } from './http.ts';
+import { adminPath, callerOf, csrfOk, isDemo, readForm, TOO_LARGE, redirect, sessionOf, toSignIn, type Frame, type MessageState, type PageResult } from './http.ts';
 import type { Dept } from './queue.ts';
 import { adminUser } from './user.ts';
 
@@ -84,8 +84,9 @@ export async function handleCase(deps: Deps, request: Request, url: URL, rawCode
   let status = 200;
 
   if (request.method === 'POST') {
-    if (bodyTooLarge(request)) return { kind: 'message', status: 413, state: { ...frame, title: msg('payload_too_large', lang), text: strings(lang).admin.errors.tooLarge, back: { href: casePath(lang, code), label: strings(lang).admin.case.back } } };
-    const form = (await readForm(request)) ?? {};
+    const read = await readForm(request);
+    if (read === TOO_LARGE) return { kind: 'message', status: 413, state: { ...frame, title: msg('payload_too_large', lang), text: strings(lang).admin.errors.tooLarge, back: { href: casePath(lang, code), label: strings(lang).admin.case.back } } };
+    const form = read ?? {};
     // Nothing is read or changed without the session's own CSRF token.
     if (!csrfOk(session, form)) return csrfRefused(lang, frame, casePath(lang, code));
     const action = String(form.action ?? '');

@@ -9,7 +9,7 @@ import type { Deps } from '../../../api/deps.ts';
 import { clusterNotice, handleCluster, listOpenClusters, mayHandleClusters, type ClusterSummary } from '../../../api/admin/clusters.ts';
 import { strings } from '../../i18n/index.ts';
 import { csrfRefused } from './account.ts';
-import { adminPath, bodyTooLarge, callerOf, csrfOk, isDemo, readForm, redirect, sessionOf, toSignIn, type Frame, type MessageState, type PageResult } from './http.ts';
+import { adminPath, callerOf, csrfOk, isDemo, readForm, fieldsOrNone, redirect, sessionOf, toSignIn, type Frame, type MessageState, type PageResult } from './http.ts';
 import { adminUser } from './user.ts';
 
 export interface ClustersState extends Frame {
@@ -31,7 +31,7 @@ export async function handleClusters(deps: Deps, request: Request, url: URL, ip:
   }
 
   if (request.method === 'POST') {
-    const form = bodyTooLarge(request) ? {} : ((await readForm(request)) ?? {});
+    const form = fieldsOrNone(await readForm(request));
     if (!csrfOk(session, form)) return csrfRefused(lang, frame, back);
     try {
       const done = await handleCluster(deps, caller, form.clusterId ?? '', { ip });

@@ -9,6 +9,7 @@ import { eq } from 'drizzle-orm';
 import { parse } from 'hono/utils/cookie';
 import { meta } from '../../../db/schema.ts';
 import { csrfTokenValid } from '../../../api/admin/guard.ts';
+import { BodyTooLarge, readFormData } from '../../../api/http/body.ts';
 import { clearedSessionCookieHeader, isHttps, sessionCookieName, sessionCookieHeader } from '../../../api/admin/http.ts';
 import type { Caller } from '../../../api/admin/access.ts';
 import type { Deps } from '../../../api/deps.ts';
@@ -75,24 +76,30 @@ export const clearedSessionCookie = (deps: Deps) => clearedSessionCookieHeader(d
 /** The CSRF rule of the admin API (api/admin/guard.ts), for a page form's `_csrf` field. */
 export const csrfOk = (session: ActiveSession | null, form: Record<string, string>) => csrfTokenValid(session, form._csrf);
 
-/** A form post's string fields (files have no place in admin forms and are dropped). */
-export async function readForm(request: Request): Promise<Record<string, string> | null> {
+/** Admin forms are small; a bigger body is refused (as the API's body limit does). */
+export const ADMIN_FORM_LIMIT = 64 * 1024;
+
+/** What readForm gives for a body over its limit. */
+export const TOO_LARGE = Symbol('form body over its limit');
+
+/**
+ * A form post's string fields (files have no place in admin forms and are dropped), read through
+ * the product's one body reader (api/http/body.ts): bytes are counted as they arrive, so a chunked
+ * or mislabelled body stops at `limit` with TOO_LARGE. Null for a body that is not a form.
+ */
+export async function readForm(request: Request, limit = ADMIN_FORM_LIMIT): Promise<Record<string, string> | null | typeof TOO_LARGE> {
   try {
-    const form = await request.formData();
+    const form = await readFormData(request, limit);
     const out: Record<string, string> = {};
     for (const [k, v] of form.entries()) if (typeof v === 'string' && !(k in out)) out[k] = v;
     return out;
-  } catch {
-    return null;
+  } catch (err) {
+    return err instanceof BodyTooLarge ? TOO_LARGE : null;
   }
 }
 
-/** Admin forms are small; a bigger body is refused before it is read (as the API's body limit does). */
-export const ADMIN_FORM_LIMIT = 64 * 1024;
-export function bodyTooLarge(request: Request): boolean {
-  const n = Number(request.headers.get('content-length') ?? '0');
-  return Number.isFinite(n) && n > ADMIN_FORM_LIMIT;
-}
+/** The fields, or none at all for a body over the limit or not a form (the CSRF check then refuses it). */
+export const fieldsOrNone = (read: Record<string, string> | null | typeof TOO_LARGE): Record<string, string> => (read === TOO_LARGE || read === null ? {} : read);
 
 export const requestMeta = (request: Request, ip: string | null): RequestMeta => ({ ip, userAgent: request.headers.get('user-agent') });
 
@@ -124,11 +131,18 @@ export function clearedLoginCookie(deps: Deps): string {
   return `${loginCookieName(deps)}=; Max-Age=0; Path=/; HttpOnly; SameSite=Strict${secure}`;
 }
 
+const LOGIN_TOKEN = /^[A-Za-z0-9_-]{32}$/;
+
+/** The sign-in form's cookie is there and well formed (checked before the body is read). */
+export function loginCookiePresent(deps: Deps, request: Request): boolean {
+  return LOGIN_TOKEN.test(cookies(request)[loginCookieName(deps)] ?? '');
+}
+
 /** The sign-in form's token matches its cookie. */
 export function loginTokenOk(deps: Deps, request: Request, form: Record<string, string>): boolean {
   const cookie = cookies(request)[loginCookieName(deps)];
   const sent = form._csrf;
-  return !!cookie && !!sent && /^[A-Za-z0-9_-]{32}$/.test(cookie) && sameSecret(cookie, sent);
+  return !!cookie && !!sent && LOGIN_TOKEN.test(cookie) && sameSecret(cookie, sent);
 }
 
 /** Beijing wall-clock time of an instant, "YYYY-MM-DD HH:MM". */

@@ -8,20 +8,21 @@
 import QRCode from 'qrcode';
 import { ApiError, parseWith } from '../../../api/lib/errors.ts';
 import { msg, type Lang } from '../../../api/lib/messages.ts';
-import { confirmEnrolment, signIn } from '../../../api/staff/auth-service.ts';
+import { confirmEnrolment, signIn, signInIpRefused } from '../../../api/staff/auth-service.ts';
 import { EnrolConfirmSchema, SignInSchema } from '../../../api/staff/schema.ts';
 import { totpUri } from '../../../api/staff/totp.ts';
 import type { Deps } from '../../../api/deps.ts';
 import { strings } from '../../i18n/index.ts';
 import {
   adminPath,
-  bodyTooLarge,
   clearedLoginCookie,
   isDemo,
   loginCookie,
   loginTokenOk,
   newLoginToken,
   readForm,
+  loginCookiePresent,
+  TOO_LARGE,
   redirect,
   requestMeta,
   safeNext,
@@ -78,11 +79,23 @@ export async function handleLogin(deps: Deps, request: Request, url: URL, ip: st
     return page(200);
   }
 
-  if (bodyTooLarge(request)) {
+  // The form token's cookie is checked before the body is read: without it the post is refused
+  // whatever it holds, and a stranger's large body costs nothing.
+  if (!loginCookiePresent(deps, request)) {
+    state.message = { kind: 'error', text: t.expired };
+    return page(403);
+  }
+  const refused = await signInIpRefused(deps, ip);
+  if (refused) {
+    state.message = { kind: 'error', text: msg('rate_limited', lang) };
+    return page(429, refused.headers);
+  }
+  const read = await readForm(request);
+  if (read === TOO_LARGE) {
     state.message = { kind: 'error', text: msg('payload_too_large', lang) };
     return page(413);
   }
-  const form = (await readForm(request)) ?? {};
+  const form = read ?? {};
   state.next = safeNext(form.next) ?? state.next;
   state.username = (form.username ?? '').slice(0, 64);
   if (!loginTokenOk(deps, request, form)) {

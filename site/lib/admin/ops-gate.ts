@@ -9,7 +9,7 @@ import { msg, type Lang } from '../../../api/lib/messages.ts';
 import type { ActiveSession } from '../../../api/staff/sessions.ts';
 import { strings } from '../../i18n/index.ts';
 import { csrfRefused } from './account.ts';
-import { adminPath, bodyTooLarge, csrfOk, isDemo, readForm, sessionOf, toSignIn, type Frame, type PageResult } from './http.ts';
+import { adminPath, csrfOk, isDemo, readForm, TOO_LARGE, sessionOf, toSignIn, type Frame, type PageResult } from './http.ts';
 import { adminUser } from './user.ts';
 
 export interface OpsGate {
@@ -37,8 +37,9 @@ export async function opsGate(
   if (!may(session.staff.role)) return { ok: false, r: { kind: 'message', status: 403, state: { ...frame, title: a.ops.noAccessTitle, text: noAccess, back: { href: adminPath(lang, '/account/'), label: a.nav.account } } } };
   const actor = { staffId: session.staff.id, role: session.staff.role, dept: session.staff.departmentCode, ip };
   if (request.method !== 'POST') return { ok: true, g: { session, frame, actor, form: null } };
-  if (bodyTooLarge(request)) return { ok: false, r: { kind: 'message', status: 413, state: { ...frame, title: msg('payload_too_large', lang), text: msg('payload_too_large', lang), back: { href: adminPath(lang, sub), label: a.nav.account } } } };
-  const form = (await readForm(request)) ?? {};
+  const read = await readForm(request);
+  if (read === TOO_LARGE) return { ok: false, r: { kind: 'message', status: 413, state: { ...frame, title: msg('payload_too_large', lang), text: msg('payload_too_large', lang), back: { href: adminPath(lang, sub), label: a.nav.account } } } };
+  const form = read ?? {};
   if (!csrfOk(session, form)) return { ok: false, r: csrfRefused(lang, frame, adminPath(lang, sub)) };
   return { ok: true, g: { session, frame, actor, form } };
 }

@@ -7,7 +7,7 @@
 import { asc } from 'drizzle-orm';
 import { zones } from '../../../db/schema.ts';
 import type { Caller } from '../../../api/admin/access.ts';
-import { readBody, TooLarge } from '../../../api/complaints/intake-request.ts';
+import { BodyTooLarge, readFormData } from '../../../api/http/body.ts';
 import type { Deps } from '../../../api/deps.ts';
 import { beijingDate } from '../../../api/calendar/working-days.ts';
 import { parseWith } from '../../../api/lib/errors.ts';
@@ -22,7 +22,7 @@ import { IMPORT_BODY_LIMIT } from '../../../api/registry/routes.ts';
 import { INSTITUTION_FIELDS, InstitutionInputSchema, RegistryListQuerySchema, SETTABLE_STATUSES, StatusChangeSchema, type InstitutionField } from '../../../api/registry/schema.ts';
 import { strings } from '../../i18n/index.ts';
 import { csrfRefused } from './account.ts';
-import { adminPath, bodyTooLarge, csrfOk, isDemo, readForm, redirect, sessionOf, toSignIn, type Frame, type PageResult } from './http.ts';
+import { adminPath, csrfOk, isDemo, readForm, TOO_LARGE, redirect, sessionOf, toSignIn, type Frame, type PageResult } from './http.ts';
 import type { Notice } from './system.ts';
 import { adminUser } from './user.ts';
 
@@ -157,8 +157,9 @@ export async function handleInstitution(deps: Deps, request: Request, url: URL, 
   };
   if (request.method !== 'POST') return { kind: 'page', status: 200, state };
 
-  if (bodyTooLarge(request)) return { kind: 'page', status: 413, state: { ...state, message: { kind: 'error', text: msg('payload_too_large', lang) } } };
-  const form = (await readForm(request)) ?? {};
+  const read = await readForm(request);
+  if (read === TOO_LARGE) return { kind: 'page', status: 413, state: { ...state, message: { kind: 'error', text: msg('payload_too_large', lang) } } };
+  const form = read ?? {};
   const here = id ? `/registry/${id}/` : '/registry/new/';
   if (!csrfOk(g.session, form)) return csrfRefused(lang, g.frame, adminPath(lang, here));
   const now = deps.clock.now();
@@ -216,20 +217,20 @@ export async function handleImport(deps: Deps, request: Request, url: URL, ip: s
   let file: File | null = null;
   if (type.startsWith('multipart/form-data')) {
     try {
-      const bytes = await readBody(request, IMPORT_BODY_LIMIT);
-      const data = await new Response(bytes, { headers: { 'content-type': request.headers.get('content-type') ?? '' } }).formData();
+      const data = await readFormData(request, IMPORT_BODY_LIMIT);
       form = {};
       for (const [k, v] of data.entries()) {
         if (typeof v === 'string') form[k] ??= v;
         else if (k === 'file') file = v;
       }
     } catch (err) {
-      if (!(err instanceof TooLarge)) return { kind: 'page', status: 400, state: { ...state, fileError: msg('bad_body', lang) } };
+      if (!(err instanceof BodyTooLarge)) return { kind: 'page', status: 400, state: { ...state, fileError: msg('bad_body', lang) } };
       return { kind: 'page', status: 413, state: { ...state, fileError: msg('import_file_too_large', lang) } };
     }
   } else {
-    if (bodyTooLarge(request)) return { kind: 'page', status: 413, state: { ...state, fileError: msg('payload_too_large', lang) } };
-    form = (await readForm(request)) ?? {};
+    const read = await readForm(request);
+    if (read === TOO_LARGE) return { kind: 'page', status: 413, state: { ...state, fileError: msg('payload_too_large', lang) } };
+    form = read ?? {};
   }
   if (!csrfOk(g.session, form)) return csrfRefused(lang, g.frame, adminPath(lang, sub));
   const now = deps.clock.now();

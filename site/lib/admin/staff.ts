@@ -10,7 +10,7 @@ import { ApiError, apiErrorBody, parseWith } from '../../../api/lib/errors.ts';
 import { msg, type Lang } from '../../../api/lib/messages.ts';
 import { strings } from '../../i18n/index.ts';
 import { csrfRefused } from './account.ts';
-import { adminPath, bodyTooLarge, csrfOk, isDemo, readForm, redirect, sessionOf, toSignIn, type Frame, type PageResult } from './http.ts';
+import { adminPath, csrfOk, isDemo, readForm, TOO_LARGE, redirect, sessionOf, toSignIn, type Frame, type PageResult } from './http.ts';
 import type { Notice } from './system.ts';
 import { adminUser } from './user.ts';
 
@@ -39,8 +39,9 @@ export async function handleStaff(deps: Deps, request: Request, url: URL, ip: st
   });
   if (request.method !== 'POST') return { kind: 'page', status: 200, state: await state() };
 
-  if (bodyTooLarge(request)) return { kind: 'page', status: 413, state: await state({ message: { kind: 'error', text: msg('payload_too_large', lang) } }) };
-  const form = (await readForm(request)) ?? {};
+  const read = await readForm(request);
+  if (read === TOO_LARGE) return { kind: 'page', status: 413, state: await state({ message: { kind: 'error', text: msg('payload_too_large', lang) } }) };
+  const form = read ?? {};
   if (!csrfOk(session, form)) return csrfRefused(lang, frame, adminPath(lang, '/staff/'));
   const actor = { staffId: session.staff.id, role: session.staff.role, ip };
   const now = deps.clock.now();

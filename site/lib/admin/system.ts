@@ -27,7 +27,7 @@ import { msg, type Lang } from '../../../api/lib/messages.ts';
 import type { ActiveSession } from '../../../api/staff/sessions.ts';
 import { strings } from '../../i18n/index.ts';
 import { csrfRefused } from './account.ts';
-import { adminPath, bodyTooLarge, csrfOk, isDemo, readForm, redirect, sessionOf, toSignIn, type Frame, type PageResult } from './http.ts';
+import { adminPath, csrfOk, isDemo, readForm, TOO_LARGE, redirect, sessionOf, toSignIn, type Frame, type PageResult } from './http.ts';
 import { adminUser } from './user.ts';
 
 interface Gate {
@@ -45,8 +45,9 @@ async function gate(deps: Deps, request: Request, url: URL, ip: string | null, l
   if (!mayAdminister(session.staff.role)) return { ok: false, r: { kind: 'message', status: 403, state: { ...frame, title: t.noAccessTitle, text: t.noAccess, back: { href: adminPath(lang, '/account/'), label: strings(lang).admin.nav.account } } } };
   const g = { session, frame, actor: { staffId: session.staff.id, role: session.staff.role, ip } };
   if (request.method !== 'POST') return { ok: true, g, form: null };
-  if (bodyTooLarge(request)) return { ok: false, r: { kind: 'message', status: 413, state: { ...frame, title: msg('payload_too_large', lang), text: msg('payload_too_large', lang), back: { href: adminPath(lang, sub), label: t.save } } } };
-  const form = (await readForm(request)) ?? {};
+  const read = await readForm(request);
+  if (read === TOO_LARGE) return { ok: false, r: { kind: 'message', status: 413, state: { ...frame, title: msg('payload_too_large', lang), text: msg('payload_too_large', lang), back: { href: adminPath(lang, sub), label: t.save } } } };
+  const form = read ?? {};
   if (!csrfOk(session, form)) return { ok: false, r: csrfRefused(lang, frame, adminPath(lang, sub)) };
   return { ok: true, g, form };
 }
