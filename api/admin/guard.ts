@@ -7,6 +7,7 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
+import { isOwnOrigin } from '../http/own-origin.ts';
 import { ApiError } from '../lib/errors.ts';
 import { findSession, sameSecret, type ActiveSession } from '../staff/sessions.ts';
 import { sessionCookieName, type AdminContext, type AdminEnv } from './http.ts';
@@ -18,10 +19,10 @@ const PUBLIC_ENDPOINTS = new Set(['POST /session', 'POST /session/enrol']);
 
 const csrfRefused = () => new ApiError(403, 'csrf', 'csrf');
 
-/** Same origin as PUBLIC_BASE_URL, or no browser origin information at all (non-browser client). */
+/** Same origin as PUBLIC_BASE_URL (api/http/own-origin.ts), or no browser origin information at all (non-browser client). */
 export function originAllowed(c: AdminContext): boolean {
   const origin = c.req.header('origin');
-  if (origin !== undefined) return origin === new URL(c.var.deps.env.PUBLIC_BASE_URL).origin;
+  if (origin !== undefined) return isOwnOrigin(c.var.deps.env, origin);
   // Browsers that send Fetch Metadata but (for some request types) no Origin still say cross-site.
   return c.req.header('sec-fetch-site') !== 'cross-site';
 }
