@@ -1,6 +1,7 @@
 /**
  * The gate in front of every /api/admin route, default-deny: any request needs a live session
- * except the two sign-in steps listed in PUBLIC_ENDPOINTS, and any state-changing request needs
+ * except the two sign-in steps listed in PUBLIC_ENDPOINTS (and a session still on a temporary
+ * password reaches only PASSWORD_CHANGE_ENDPOINTS), and any state-changing request needs
  * the session's CSRF token (header X-CSRF-Token or form field _csrf). A browser's Origin header,
  * when present, must be our own origin on every state-changing request, sign-in included — a
  * cross-site page must not be able to sign someone into an account either (login CSRF).
@@ -16,6 +17,12 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** Method + path (below /api/admin) that work without a session. */
 const PUBLIC_ENDPOINTS = new Set(['POST /session', 'POST /session/enrol']);
+
+/**
+ * All a session signed in with a temporary password may do until it changes it (staff.
+ * must_change_password): read its profile, change the password, sign out.
+ */
+const PASSWORD_CHANGE_ENDPOINTS = new Set(['GET /me', 'POST /password', 'DELETE /session', 'POST /sessions/revoke-all']);
 
 const csrfRefused = () => new ApiError(403, 'csrf', 'csrf');
 
@@ -62,6 +69,9 @@ export function adminGuard(basePath: string): MiddlewareHandler<AdminEnv> {
     if (!session) throw new ApiError(401, 'unauthorized', 'unauthorized');
     if (unsafe) {
       if (!csrfTokenValid(session, await submittedCsrfToken(c))) throw csrfRefused();
+    }
+    if (session.staff.mustChangePassword && !PASSWORD_CHANGE_ENDPOINTS.has(`${method} ${sub}`)) {
+      throw new ApiError(403, 'password_change_required', 'password_change_required');
     }
     await next();
   };
