@@ -178,6 +178,8 @@ async function changeStaff(
           break;
         }
         await tx.update(t.staff).set({ active: true }).where(eq(t.staff.id, id));
+        // A head re-enabling their handler is the confirmer: a request still waiting is settled.
+        await tx.update(t.staffRequests).set({ status: 'confirmed', decidedBy: actor.staffId, decidedAt: now }).where(and(eq(t.staffRequests.staffId, id), eq(t.staffRequests.status, 'pending')));
         await clearFailures(tx, accountKey(id));
         break;
       case 'reset_totp':

@@ -157,3 +157,18 @@ describe('ten failures in a row: the owner is told', () => {
 async function idOf(username: string): Promise<number> {
   return (await deps.db.read.select({ id: t.staff.id }).from(t.staff).where(eq(t.staff.username, username)))[0]!.id;
 }
+
+describe('old runs are forgotten', () => {
+  it('a failure a day after the last one starts again at one second; the retention job prunes such rows', async () => {
+    const { pruneThrottle } = await import('../../api/staff/throttle.ts');
+    for (let i = 1; i <= 4; i++) {
+      const res = await wrong('culture.head', i);
+      deps.clock.advance(Number(res.headers.get('retry-after')) * 1000);
+    }
+    deps.clock.advance(24 * 3_600_000);
+    expect((await wrong('culture.head', 5)).headers.get('retry-after')).toBe('1');
+    deps.clock.advance(24 * 3_600_000 + 1);
+    await deps.db.write((tx) => pruneThrottle(tx, deps.clock.now()));
+    expect(await deps.db.read.select().from(t.signinThrottle)).toEqual([]);
+  });
+});

@@ -116,10 +116,13 @@ describe('accounts the sysadmin creates wait for their confirmer', () => {
     deps.clock.advance(60_000);
     expect((await postSignIn(app, { username: a.username, password: a.password, totp: codeNow(deps, a) })).status).toBe(200);
 
-    // The head's own change needs nobody else: they are the confirmer.
+    // The head's own change needs nobody else: they are the confirmer (and it settles a request
+    // the sysadmin left waiting).
     expect((await marketHead.post(`/api/admin/team/${id}/deactivate`)).status).toBe(200);
+    expect((await sys.post(`/api/admin/staff/${id}/reactivate`)).status).toBe(202);
     expect((await marketHead.post(`/api/admin/team/${id}/reactivate`)).status).toBe(200);
     expect((await staffRow('market.handler')).active).toBe(true);
+    expect((await requestsOf(marketHead)).map((r) => r.username)).not.toContain('market.handler');
   });
 
   it('the confirmer sees the request on /admin/notices/ (and a count in every page header) and decides there', async () => {
