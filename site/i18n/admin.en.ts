@@ -324,7 +324,7 @@ export const adminEn: Messages['admin'] = {
     noticesTitle: 'Notices',
     acknowledge: 'Mark as read',
     at: 'When',
-    backup: (who: string, file: string) => `The system administrator ${who} downloaded a backup of the whole database (${file}). A backup holds every complaint record; make sure this copy was agreed beforehand.`,
+    backup: (who: string, file: string) => `The system administrator account ${who} downloaded a backup of the whole database (${file}). A backup holds every complaint record; make sure this copy was agreed beforehand.`,
     signinFailures: (n: number) => `Someone failed to sign in with your username ${n} times in a row. If it was not you, tell the system administrator; your account is not locked, but each failure makes the next attempt wait longer.`,
     requestsTitle: 'Accounts waiting for your confirmation',
     requestsLead: 'An account the system administrator creates or re-enables can sign in only once its department head (or the coordination office) confirms it. Check the person and their role before confirming.',

@@ -324,7 +324,7 @@ export const adminZhCN = {
     noticesTitle: '提醒',
     acknowledge: '已阅',
     at: '时间',
-    backup: (who: string, file: string) => `系统管理员 ${who} 下载了整个数据库的备份（${file}）。备份含全部投诉记录，请确认此次备份事先已获同意。`,
+    backup: (who: string, file: string) => `系统管理员账号 ${who} 下载了整个数据库的备份（${file}）。备份含全部投诉记录，请确认此次备份事先已获同意。`,
     signinFailures: (n: number) => `有人以您的用户名连续 ${n} 次登录失败。如果不是您本人，请联系系统管理员；您的账号没有被锁定，但每次失败后需等待更长时间才能再试。`,
     requestsTitle: '待您确认的账号',
     requestsLead: '系统管理员新建或重新启用的账号，须经本部门科室负责人（或双减办）确认后才能登录。请核实本人身份和岗位后再确认。',
