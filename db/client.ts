@@ -165,7 +165,9 @@ export function protectDbFiles(path: string): void {
     try {
       if ((statSync(f).mode & 0o077) !== 0) chmodSync(f, 0o600);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      // Gone meanwhile, or another user's file we may use but not chmod: nothing to do here.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'EPERM') throw err;
     }
   }
 }
@@ -207,7 +209,8 @@ export async function createDb(urlOrPath: string, options: CreateDbOptions = {})
   if (isLocalFile) {
     protectDbFiles(filePath(url));
     writeClient = await openWriter();
-    // Written by SQLite on the first open; narrowed here should its umask-derived mode differ.
+    // SQLite creates -wal and -shm on this open with the main file's mode; checked again in case
+    // a build of it ever derives their mode from the umask instead.
     protectDbFiles(filePath(url));
     readClient = options.writeOnly ? writeClient : createClient({ url, concurrency: 4, timeout: busyTimeoutMs });
     if (options.checkpoints === 'background') {
