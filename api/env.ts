@@ -24,8 +24,11 @@ export const EnvSchema = z
       .refine((v) => v === undefined || Buffer.from(v, 'base64').length === 32, 'DATA_KEY must be 32 bytes, base64-encoded'),
     /** Where demo keys and credentials are written (demo mode only). */
     DATA_DIR: z.string().default('data'),
-    /** Public origin used in QR codes, feeds and e-mails. */
-    PUBLIC_BASE_URL: z.string().url().default('http://localhost:4321'),
+    /**
+     * Public origin used in QR codes, feeds, e-mails and the staff pages' Origin checks. Required
+     * in production; in demo mode it defaults to http://localhost:<PORT> (see loadEnv).
+     */
+    PUBLIC_BASE_URL: z.string().url().optional(),
     /** Built site folders live here; `current` is a symlink swapped atomically on publish. */
     SITE_DIR: z.string().default('dist'),
     /** smtp(s)://user:pass@host:port — department intake mail. Unset: mail is logged, not sent. */
@@ -63,9 +66,15 @@ export const EnvSchema = z
     if (env.APP_MODE === 'production' && !env.DATA_KEY) {
       ctx.addIssue({ code: 'custom', path: ['DATA_KEY'], message: 'DATA_KEY is required when APP_MODE=production' });
     }
-  });
+    if (env.APP_MODE === 'production' && !env.PUBLIC_BASE_URL) {
+      ctx.addIssue({ code: 'custom', path: ['PUBLIC_BASE_URL'], message: 'PUBLIC_BASE_URL is required when APP_MODE=production (the https origin the public reaches the site by)' });
+    }
+  })
+  // The default follows PORT: a fixed localhost:4321 made every staff form and API write from
+  // `PORT=8080 npm start` fail the Origin check (api/admin/guard.ts, api/server.ts).
+  .transform((env) => ({ ...env, PUBLIC_BASE_URL: env.PUBLIC_BASE_URL ?? `http://localhost:${env.PORT}` }));
 
-export type Env = z.infer<typeof EnvSchema>;
+export type Env = z.output<typeof EnvSchema>;
 
 export function loadEnv(source: Record<string, string | undefined> = process.env): Env {
   const parsed = EnvSchema.safeParse(source);

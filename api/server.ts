@@ -11,6 +11,8 @@ import { pathToFileURL } from 'node:url';
 import { getRequestListener } from '@hono/node-server';
 import { createApp } from './app.ts';
 import type { Deps } from './deps.ts';
+import type { Env } from './env.ts';
+import { isOwnOrigin } from './http/own-origin.ts';
 import { SECURITY_HEADERS } from './http/security-headers.ts';
 import { MAX_PATH_BYTES, serveStatic } from './http/static-files.ts';
 import { currentBuildDir } from './publish/site-dirs.ts';
@@ -33,16 +35,17 @@ export interface RunningServer {
 
 /**
  * CSRF defence for the on-demand pages' forms (the admin API has its own tokens): a POST must come
- * from a page of this site — its Origin is the host it was sent to, or the public base URL.
+ * from a page of this site — its Origin is the host it was sent to, or one of our own origins
+ * (PUBLIC_BASE_URL, and its loopback spellings in demo mode: api/http/own-origin.ts).
  */
-export function isSameOriginWrite(req: IncomingMessage, publicBaseUrl: string): boolean {
+export function isSameOriginWrite(req: IncomingMessage, env: Pick<Env, 'PUBLIC_BASE_URL' | 'APP_MODE'>): boolean {
   if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return true;
   if (req.headers['sec-fetch-site'] === 'same-origin') return true;
   const origin = req.headers.origin;
   if (!origin || origin === 'null') return false;
   try {
     const o = new URL(origin);
-    return o.host === req.headers.host || o.origin === new URL(publicBaseUrl).origin;
+    return o.host === req.headers.host || isOwnOrigin(env, origin);
   } catch {
     return false;
   }
@@ -96,7 +99,7 @@ export async function startServer(deps: Deps, opts: { port: number; host: string
       return void res.end(SITE_MISSING_HTML);
     }
     if (serveStatic(req, res, s.clientDir)) return;
-    if (!isSameOriginWrite(req, deps.env.PUBLIC_BASE_URL)) {
+    if (!isSameOriginWrite(req, deps.env)) {
       res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8' });
       return void res.end('跨站提交被拒绝。Cross-site form submissions are refused.');
     }

@@ -5,6 +5,7 @@
  * same and exits non-zero (api/process-guard.ts), so the supervisor starts a fresh process.
  */
 import { createDeps } from './bootstrap.ts';
+import { demoDataFound, demoRefusalMessage } from './demo/production-check.ts';
 import { seedDemo, isDatabaseEmpty } from './demo/seed.ts';
 import { loadEnv } from './env.ts';
 import { siteIsStale } from './publish/build.ts';
@@ -20,6 +21,17 @@ import { createLogSms, createMailer } from './notify/transports.ts';
 const env = loadEnv();
 const deps = await createDeps(env, { server: true });
 const { log } = deps;
+
+if (env.APP_MODE === 'production') {
+  const found = await demoDataFound(deps);
+  if (found.length) {
+    const message = demoRefusalMessage(found);
+    log.fatal({ found }, 'demo data in a production database: refusing to start');
+    console.error(message);
+    await deps.db.close();
+    process.exit(1);
+  }
+}
 
 const intakeThread =
   env.INTAKE_THREAD === 'on' && deps.db.isLocalFile

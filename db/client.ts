@@ -24,7 +24,7 @@
  */
 import { createClient, type Client, type InValue, type ResultSet, type Row, type Transaction } from '@libsql/client';
 import { drizzle, type LibSQLDatabase } from 'drizzle-orm/libsql';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLocalWriter } from './local-writer.ts';
@@ -140,14 +140,36 @@ export function normaliseDbUrl(urlOrPath: string): string {
   if (/^(libsql|https?|wss?):/i.test(urlOrPath)) return urlOrPath;
   if (urlOrPath.startsWith('file:')) {
     const path = urlOrPath.startsWith('file://') ? fileURLToPath(urlOrPath) : urlOrPath.slice(5);
-    mkdirSync(dirname(path), { recursive: true });
+    mkdirSync(dirname(path), PRIVATE_DIR);
     return urlOrPath;
   }
   if (urlOrPath === ':memory:') {
     throw new Error('createDb: use a temporary file instead of :memory: (reads and writes use separate connections)');
   }
-  mkdirSync(dirname(urlOrPath), { recursive: true });
+  mkdirSync(dirname(urlOrPath), PRIVATE_DIR);
   return `file:${urlOrPath}`;
+}
+
+/** Folders we create for the database: owner only (a folder that already exists is left as it is). */
+const PRIVATE_DIR = { recursive: true, mode: 0o700 } as const;
+
+/**
+ * The database file and its -wal/-shm companions are readable by the owner only: they hold
+ * personal data (encrypted fields aside: hashes, case texts, the audit log). The file is created
+ * 0600 before SQLite opens it — SQLite gives the -wal and -shm files the main file's mode — and
+ * files left with wider modes by an older version are narrowed.
+ */
+export function protectDbFiles(path: string): void {
+  if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+  for (const f of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      if ((statSync(f).mode & 0o077) !== 0) chmodSync(f, 0o600);
+    } catch (err) {
+      // Gone meanwhile, or another user's file we may use but not chmod: nothing to do here.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'EPERM') throw err;
+    }
+  }
 }
 
 /** The file path a `file:` URL names (as @libsql/client reads it: file:rel, file:/abs, file:///abs). */
@@ -185,7 +207,11 @@ export async function createDb(urlOrPath: string, options: CreateDbOptions = {})
   const lock = isLocalFile ? new ThreadWriteLock(options.threadLock) : null;
   const walSync = isLocalFile ? new WalSync(`${filePath(url)}-wal`) : null;
   if (isLocalFile) {
+    protectDbFiles(filePath(url));
     writeClient = await openWriter();
+    // SQLite creates -wal and -shm on this open with the main file's mode; checked again in case
+    // a build of it ever derives their mode from the umask instead.
+    protectDbFiles(filePath(url));
     readClient = options.writeOnly ? writeClient : createClient({ url, concurrency: 4, timeout: busyTimeoutMs });
     if (options.checkpoints === 'background') {
       const init: CheckpointThreadInit = { path: filePath(url), threadLock: lock!.buffer, intervalMs: CHECKPOINT_INTERVAL_MS, restartFrames: options.checkpointRestartFrames ?? CHECKPOINT_RESTART_FRAMES };

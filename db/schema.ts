@@ -274,6 +274,11 @@ export const staff = sqliteTable(
     active: integer('active', { mode: 'boolean' }).notNull().default(true),
     isDemo: integer('is_demo', { mode: 'boolean' }).notNull().default(false),
     passwordChangedAt: integer('password_changed_at', { mode: 'timestamp_ms' }),
+    /**
+     * Set on every account given a temporary password (created, reset, or `npm run admin:create`):
+     * its sessions may do nothing but change the password until it is changed.
+     */
+    mustChangePassword: integer('must_change_password', { mode: 'boolean' }).notNull().default(false),
     createdAt: createdAt(),
   },
   (t) => [
@@ -319,6 +324,67 @@ export const totpEnrolments = sqliteTable(
     expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
   },
   (t) => [index('totp_enrolments_staff_idx').on(t.staffId)],
+);
+
+/**
+ * Separation of duties: an account the system administrator creates or re-enables for someone
+ * who reads cases stays inactive until a confirmer (that department's head, or a coordinator)
+ * confirms it here (api/admin/staff-requests.ts). At most one pending request per account.
+ */
+export const STAFF_REQUEST_KINDS = ['create', 'reactivate'] as const;
+export type StaffRequestKind = (typeof STAFF_REQUEST_KINDS)[number];
+export const staffRequests = sqliteTable(
+  'staff_requests',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    staffId: integer('staff_id')
+      .notNull()
+      .references(() => staff.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: STAFF_REQUEST_KINDS }).notNull(),
+    requestedBy: integer('requested_by')
+      .notNull()
+      .references(() => staff.id),
+    requestedAt: integer('requested_at', { mode: 'timestamp_ms' }).notNull(),
+    /** withdrawn: the account was deactivated while its request waited. */
+    status: text('status', { enum: ['pending', 'confirmed', 'refused', 'withdrawn'] })
+      .notNull()
+      .default('pending'),
+    decidedBy: integer('decided_by').references(() => staff.id),
+    decidedAt: integer('decided_at', { mode: 'timestamp_ms' }),
+  },
+  (t) => [uniqueIndex('staff_requests_one_pending_uq').on(t.staffId).where(sql`status = 'pending'`)],
+);
+
+/**
+ * Sign-in throttle per typed username (known or not, so answers cannot tell them apart), keyed
+ * by an HMAC of the name: a password typed into the username field is never stored. After n
+ * failures in a row the next attempt waits 2^(n-1) s, at most 15 minutes (api/staff/throttle.ts).
+ */
+export const signinThrottle = sqliteTable('signin_throttle', {
+  key: text('key').primaryKey(),
+  failures: integer('failures').notNull(),
+  nextAttemptAt: integer('next_attempt_at', { mode: 'timestamp_ms' }).notNull(),
+  lastFailureAt: integer('last_failure_at', { mode: 'timestamp_ms' }).notNull(),
+});
+
+/**
+ * Notices shown in the admin header until acknowledged: to one account (recipientStaffId) or to
+ * every account of a role (recipientRole; one acknowledgement clears it for all of them).
+ */
+export const ADMIN_NOTICE_KINDS = ['backup_downloaded', 'signin_failures'] as const;
+export const adminNotices = sqliteTable(
+  'admin_notices',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    recipientStaffId: integer('recipient_staff_id').references(() => staff.id, { onDelete: 'cascade' }),
+    recipientRole: text('recipient_role', { enum: STAFF_ROLES }),
+    kind: text('kind', { enum: ADMIN_NOTICE_KINDS }).notNull(),
+    detail: text('detail', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    acknowledgedAt: integer('acknowledged_at', { mode: 'timestamp_ms' }),
+    acknowledgedBy: integer('acknowledged_by').references(() => staff.id),
+  },
+  (t) => [index('admin_notices_open_idx').on(t.acknowledgedAt, t.recipientRole, t.recipientStaffId)],
 );
 
 // ---------------------------------------------------------------- complaints

@@ -13,17 +13,22 @@
  * A remote libSQL server (sqld, Turso) has no file here to copy, and VACUUM INTO would write on
  * the server's disk, not ours: refused with a message pointing at the server's own tooling.
  *
- * Rate-limited (a backup reads the whole database), audited (who, when, how big; never content).
+ * Rate-limited (a backup reads the whole database), audited (who, when, how big; never content),
+ * and announced: every copy leaves a notice for the coordinators in the admin header
+ * (notices.ts) — a copy of everything is not something the administrator takes unseen.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { eq } from 'drizzle-orm';
+import { staff } from '../../db/schema.ts';
 import type { Deps } from '../deps.ts';
 import { appendAudit } from '../audit/log.ts';
 import { ApiError } from '../lib/errors.ts';
 import { projectRoot } from '../lib/project-root.ts';
 import { consumeRateLimit } from '../security/rate-limit.ts';
+import { addNotice } from './notices.ts';
 import type { AdminActor } from './system.ts';
 
 /** Per administrator: a few a day is plenty; each one reads and copies the whole database. */
@@ -57,6 +62,8 @@ export async function takeBackup(deps: Pick<Deps, 'db' | 'env' | 'clock'>, actor
   await db.write(async (tx) => {
     await consumeRateLimit(tx, `backup:${actor.staffId}`, BACKUP_LIMIT, now);
     await appendAudit(tx, { at: now, actorKind: 'staff', actorStaffId: actor.staffId, actorRole: actor.role, action: 'system.backup_downloaded', objectType: 'database', objectId: fileName, ip: actor.ip });
+    const [who] = await tx.select({ name: staff.displayName, username: staff.username }).from(staff).where(eq(staff.id, actor.staffId));
+    await addNotice(tx, { role: 'coordinator' }, 'backup_downloaded', { fileName, byStaffId: actor.staffId, byName: who?.name ?? null, byUsername: who?.username ?? null }, now);
   });
   const root = resolve(env.DATA_DIR, 'backup-tmp');
   mkdirSync(root, { recursive: true, mode: 0o700 });

@@ -1,12 +1,14 @@
 /**
  * The gate in front of every /api/admin route, default-deny: any request needs a live session
- * except the two sign-in steps listed in PUBLIC_ENDPOINTS, and any state-changing request needs
+ * except the two sign-in steps listed in PUBLIC_ENDPOINTS (and a session still on a temporary
+ * password reaches only PASSWORD_CHANGE_ENDPOINTS), and any state-changing request needs
  * the session's CSRF token (header X-CSRF-Token or form field _csrf). A browser's Origin header,
  * when present, must be our own origin on every state-changing request, sign-in included — a
  * cross-site page must not be able to sign someone into an account either (login CSRF).
  */
 import type { MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
+import { isOwnOrigin } from '../http/own-origin.ts';
 import { ApiError } from '../lib/errors.ts';
 import { findSession, sameSecret, type ActiveSession } from '../staff/sessions.ts';
 import { readFormFields, sessionCookieName, type AdminContext, type AdminEnv } from './http.ts';
@@ -16,12 +18,18 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** Method + path (below /api/admin) that work without a session. */
 const PUBLIC_ENDPOINTS = new Set(['POST /session', 'POST /session/enrol']);
 
+/**
+ * All a session signed in with a temporary password may do until it changes it (staff.
+ * must_change_password): read its profile, change the password, sign out.
+ */
+const PASSWORD_CHANGE_ENDPOINTS = new Set(['GET /me', 'POST /password', 'DELETE /session', 'POST /sessions/revoke-all']);
+
 const csrfRefused = () => new ApiError(403, 'csrf', 'csrf');
 
-/** Same origin as PUBLIC_BASE_URL, or no browser origin information at all (non-browser client). */
+/** Same origin as PUBLIC_BASE_URL (api/http/own-origin.ts), or no browser origin information at all (non-browser client). */
 export function originAllowed(c: AdminContext): boolean {
   const origin = c.req.header('origin');
-  if (origin !== undefined) return origin === new URL(c.var.deps.env.PUBLIC_BASE_URL).origin;
+  if (origin !== undefined) return isOwnOrigin(c.var.deps.env, origin);
   // Browsers that send Fetch Metadata but (for some request types) no Origin still say cross-site.
   return c.req.header('sec-fetch-site') !== 'cross-site';
 }
@@ -62,6 +70,9 @@ export function adminGuard(basePath: string): MiddlewareHandler<AdminEnv> {
     if (!session) throw new ApiError(401, 'unauthorized', 'unauthorized');
     if (unsafe) {
       if (!csrfTokenValid(session, await submittedCsrfToken(c))) throw csrfRefused();
+    }
+    if (session.staff.mustChangePassword && !PASSWORD_CHANGE_ENDPOINTS.has(`${method} ${sub}`)) {
+      throw new ApiError(403, 'password_change_required', 'password_change_required');
     }
     await next();
   };

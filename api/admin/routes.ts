@@ -10,7 +10,9 @@ import { clustersRoutes, escalationsRoutes } from './clusters-routes.ts';
 import { complaintsRoutes } from './complaints-routes.ts';
 import { adminGuard } from './guard.ts';
 import type { AdminEnv } from './http.ts';
+import { noticeRoutes } from './notices.ts';
 import { sessionRoutes } from './session-routes.ts';
+import { staffRequestRoutes } from './staff-requests.ts';
 import { staffRoutes } from './staff-accounts.ts';
 import { systemRoutes } from './system-routes.ts';
 import { publishRoutes } from './publish-routes.ts';
@@ -42,6 +44,8 @@ export function adminRoutes(basePath = '/api/admin') {
   r.route('/complaints', complaintsRoutes());
   r.route('/', systemRoutes());
   r.route('/staff', staffRoutes());
+  r.route('/staff-requests', staffRequestRoutes());
+  r.route('/notices', noticeRoutes());
   r.route('/clusters', clustersRoutes());
   r.route('/escalations', escalationsRoutes());
   r.route('/', publishRoutes());

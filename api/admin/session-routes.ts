@@ -1,8 +1,11 @@
 /**
  * HTTP for staff sign-in and sessions. Rules live in api/staff/auth-service.ts; this file maps
  * their results to answers: a session cookie, the TOTP enrolment step, or one generic 401 for
- * every failed sign-in (unknown account, wrong password, wrong or replayed code, locked account —
- * the lock adds only Retry-After).
+ * every failed sign-in (unknown account, wrong password, wrong or replayed code, a name that must
+ * still wait), with Retry-After saying how long the name's throttle asks to wait — the same for
+ * an unknown name as for a real one (api/staff/throttle.ts).
+ * A session signed in with a temporary password sees `staff.mustChangePassword: true` and may
+ * only use /me, /password and sign-out until it changes it (guard.ts).
  *
  *   POST   /session               { username, password, totp }  sign in (or start TOTP enrolment)
  *   POST   /session/enrol         { enrolmentToken, totp }      confirm enrolment, then signed in

@@ -1,15 +1,19 @@
 /**
- * Staff accounts, managed by the system administrator (DOMAIN.md "System administration"):
+ * Staff accounts, managed by the system administrator:
  *   GET  /staff                     the accounts (no hashes, no secrets)
  *   POST /staff                     { username, displayName, departmentCode, role } → a temporary
  *                                   password shown once; no TOTP secret, so the first sign-in
- *                                   forces TOTP enrolment (auth-service.ts)
+ *                                   forces TOTP enrolment (auth-service.ts), and the password
+ *                                   must be changed before anything else (guard.ts)
  *   POST /staff/:id/deactivate      the account can no longer sign in; its sessions end
  *   POST /staff/:id/reset-totp      the next sign-in enrols a new authenticator; sessions end
- *   POST /staff/:id/reactivate      the account may sign in again (lockout cleared)
+ *   POST /staff/:id/reactivate      the account may sign in again (sign-in delay cleared)
  *   POST /staff/:id/reset-password  a new temporary password shown once; sessions end
+ * Separation of duties: an account that reads cases (handler, head, coordinator) which the
+ * system administrator creates or re-enables stays inactive until its confirmer confirms the
+ * request (staff-requests.ts) — the administrator alone never opens access to complaints.
  * Department heads manage their own department's handlers through the same functions with a
- * department scope (team-routes.ts).
+ * department scope (team-routes.ts); a head is a confirmer, so their changes take effect at once.
  * Every change is one write transaction with its audit row (ids only, never the password).
  */
 import { randomInt } from 'node:crypto';
@@ -21,6 +25,8 @@ import * as t from '../../db/schema.ts';
 import { appendAudit } from '../audit/log.ts';
 import { ApiError, parseWith, validationError } from '../lib/errors.ts';
 import { hashPassword } from '../staff/passwords.ts';
+import { accountKey, clearFailures } from '../staff/throttle.ts';
+import { needsConfirmation, openRequest } from './staff-requests.ts';
 import { readBody, sessionOf, type AdminContext, type AdminEnv } from './http.ts';
 import type { AdminActor } from './system.ts';
 
@@ -55,10 +61,12 @@ export async function listStaff(db: Db) {
       role: t.staff.role,
       active: t.staff.active,
       totpEnrolledAt: t.staff.totpEnrolledAt,
-      lockedUntil: t.staff.lockedUntil,
+      mustChangePassword: t.staff.mustChangePassword,
       createdAt: t.staff.createdAt,
+      pendingRequest: t.staffRequests.kind,
     })
     .from(t.staff)
+    .leftJoin(t.staffRequests, and(eq(t.staffRequests.staffId, t.staff.id), eq(t.staffRequests.status, 'pending')))
     .orderBy(asc(t.staff.departmentCode), asc(t.staff.username));
   return rows.map((r) => ({ ...r, totpEnrolled: r.totpEnrolledAt !== null }));
 }
@@ -78,9 +86,20 @@ const staffAudit = (actor: AdminActor, at: Date, action: string, staffId: number
   detail,
 });
 
-export async function createStaff(db: Db, input: NewStaffInput, actor: AdminActor, now: Date): Promise<{ id: number; username: string; temporaryPassword: string }> {
+/**
+ * A new account with a temporary password (shown once) that must be changed at first sign-in.
+ * Created by the system administrator for someone who reads cases, it stays inactive until the
+ * confirmer confirms it (`pendingConfirmation`).
+ */
+export async function createStaff(
+  db: Db,
+  input: NewStaffInput,
+  actor: AdminActor,
+  now: Date,
+): Promise<{ id: number; username: string; temporaryPassword: string; pendingConfirmation: boolean }> {
   const password = temporaryPassword();
   const passwordHash = await hashPassword(password);
+  const pending = needsConfirmation(actor.role, input.role);
   return db.write(async (tx) => {
     const [dept] = await tx.select({ code: t.departments.code }).from(t.departments).where(eq(t.departments.code, input.departmentCode));
     if (!dept) throw new ApiError(422, 'validation_failed', 'validation_failed', [{ path: 'departmentCode', key: 'unknown_field' }]);
@@ -88,10 +107,21 @@ export async function createStaff(db: Db, input: NewStaffInput, actor: AdminActo
     if (taken) throw new ApiError(409, 'username_taken', 'username_taken');
     const [row] = await tx
       .insert(t.staff)
-      .values({ username: input.username, displayName: input.displayName, departmentCode: input.departmentCode, role: input.role, passwordHash, totpSecretEnc: null, createdAt: now })
+      .values({
+        username: input.username,
+        displayName: input.displayName,
+        departmentCode: input.departmentCode,
+        role: input.role,
+        passwordHash,
+        totpSecretEnc: null,
+        mustChangePassword: true,
+        active: !pending,
+        createdAt: now,
+      })
       .returning({ id: t.staff.id });
-    await appendAudit(tx, staffAudit(actor, now, 'staff.created', row!.id, { role: input.role, departmentCode: input.departmentCode }));
-    return { id: row!.id, username: input.username, temporaryPassword: password };
+    await appendAudit(tx, staffAudit(actor, now, 'staff.created', row!.id, { role: input.role, departmentCode: input.departmentCode, ...(pending ? { pendingConfirmation: true } : {}) }));
+    if (pending) await openRequest(tx, row!.id, 'create', actor, now);
+    return { id: row!.id, username: input.username, temporaryPassword: password, pendingConfirmation: pending };
   });
 }
 
@@ -114,10 +144,18 @@ const CHANGE_AUDIT: Record<StaffChange, string> = {
   reset_password: 'staff.password_reset',
 };
 
-async function changeStaff(db: Db, id: number, actor: AdminActor, now: Date, kind: StaffChange, scope: StaffScope = ALL_STAFF): Promise<{ temporaryPassword: string | null }> {
+async function changeStaff(
+  db: Db,
+  id: number,
+  actor: AdminActor,
+  now: Date,
+  kind: StaffChange,
+  scope: StaffScope = ALL_STAFF,
+): Promise<{ temporaryPassword: string | null; pendingConfirmation: boolean }> {
   if (kind === 'deactivate' && id === actor.staffId && scope.kind === 'all') throw new ApiError(409, 'cannot_deactivate_self', 'cannot_deactivate_self');
   const password = kind === 'reset_password' ? temporaryPassword() : null;
   const passwordHash = password ? await hashPassword(password) : null;
+  let pendingConfirmation = false;
   await db.write(async (tx) => {
     const [s] = await tx.select({ id: t.staff.id, active: t.staff.active, role: t.staff.role, departmentCode: t.staff.departmentCode }).from(t.staff).where(eq(t.staff.id, id));
     if (!s) throw new ApiError(404, 'not_found', 'not_found');
@@ -125,27 +163,46 @@ async function changeStaff(db: Db, id: number, actor: AdminActor, now: Date, kin
     switch (kind) {
       case 'deactivate':
         await tx.update(t.staff).set({ active: false }).where(eq(t.staff.id, id));
+        // A request still waiting would otherwise re-enable the account once confirmed.
+        await tx.update(t.staffRequests).set({ status: 'withdrawn', decidedBy: actor.staffId, decidedAt: now }).where(and(eq(t.staffRequests.staffId, id), eq(t.staffRequests.status, 'pending')));
         break;
       case 'reactivate':
-        await tx.update(t.staff).set({ active: true, failedLogins: 0, lockedUntil: null }).where(eq(t.staff.id, id));
+        if (s.active) {
+          await clearFailures(tx, accountKey(id)); // already active: just lift the sign-in delay
+          break;
+        }
+        if (needsConfirmation(actor.role, s.role)) {
+          // Stays inactive until confirmed (staff-requests.ts); asking twice is one request.
+          await openRequest(tx, id, 'reactivate', actor, now);
+          pendingConfirmation = true;
+          break;
+        }
+        await tx.update(t.staff).set({ active: true }).where(eq(t.staff.id, id));
+        // A head re-enabling their handler is the confirmer: a request still waiting is settled.
+        await tx.update(t.staffRequests).set({ status: 'confirmed', decidedBy: actor.staffId, decidedAt: now }).where(and(eq(t.staffRequests.staffId, id), eq(t.staffRequests.status, 'pending')));
+        await clearFailures(tx, accountKey(id));
         break;
       case 'reset_totp':
         await tx.update(t.staff).set({ totpSecretEnc: null, totpEnrolledAt: null, lastTotpStep: null }).where(eq(t.staff.id, id));
         await tx.delete(t.totpEnrolments).where(eq(t.totpEnrolments.staffId, id));
         break;
       case 'reset_password':
-        // A temporary password handed over like a new account's; the account keeps its TOTP.
-        await tx.update(t.staff).set({ passwordHash: passwordHash!, passwordChangedAt: null, failedLogins: 0, lockedUntil: null }).where(eq(t.staff.id, id));
+        // A temporary password handed over like a new account's (changed at first sign-in); the account keeps its TOTP.
+        await tx.update(t.staff).set({ passwordHash: passwordHash!, passwordChangedAt: null, mustChangePassword: true }).where(eq(t.staff.id, id));
+        await clearFailures(tx, accountKey(id));
         break;
     }
     await revokeSessions(tx, id, now);
-    await appendAudit(tx, staffAudit(actor, now, CHANGE_AUDIT[kind], id, scope.kind === 'department' ? { scope: 'department' } : {}));
+    const detail = { ...(scope.kind === 'department' ? { scope: 'department' } : {}), ...(pendingConfirmation ? { pendingConfirmation: true } : {}) };
+    await appendAudit(tx, staffAudit(actor, now, pendingConfirmation ? 'staff.reactivation_requested' : CHANGE_AUDIT[kind], id, detail));
   });
-  return { temporaryPassword: password };
+  return { temporaryPassword: password, pendingConfirmation };
 }
 
 export const deactivateStaff = (db: Db, id: number, actor: AdminActor, now: Date, scope?: StaffScope) => changeStaff(db, id, actor, now, 'deactivate', scope).then(() => undefined);
-export const reactivateStaff = (db: Db, id: number, actor: AdminActor, now: Date, scope?: StaffScope) => changeStaff(db, id, actor, now, 'reactivate', scope).then(() => undefined);
+/** Re-enables an account; `pendingConfirmation` when it waits for its confirmer first. */
+export const reactivateStaff = (db: Db, id: number, actor: AdminActor, now: Date, scope?: StaffScope) =>
+  changeStaff(db, id, actor, now, 'reactivate', scope).then((r) => ({ pendingConfirmation: r.pendingConfirmation }));
 export const resetStaffTotp = (db: Db, id: number, actor: AdminActor, now: Date, scope?: StaffScope) => changeStaff(db, id, actor, now, 'reset_totp', scope).then(() => undefined);
 /** A new temporary password, shown once; sessions end. */
 export const resetStaffPassword = async (db: Db, id: number, actor: AdminActor, now: Date, scope?: StaffScope) => (await changeStaff(db, id, actor, now, 'reset_password', scope)).temporaryPassword!;
@@ -186,8 +243,8 @@ export function staffRoutes() {
   });
   r.post('/:id/reactivate', async (c) => {
     const actor = sysadminOnly(c);
-    await reactivateStaff(c.var.deps.db, idParam(c.req.param('id')), actor, c.var.deps.clock.now());
-    return c.json({ ok: true });
+    const r = await reactivateStaff(c.var.deps.db, idParam(c.req.param('id')), actor, c.var.deps.clock.now());
+    return c.json({ ok: true, pendingConfirmation: r.pendingConfirmation }, r.pendingConfirmation ? 202 : 200);
   });
   r.post('/:id/reset-password', async (c) => {
     const actor = sysadminOnly(c);

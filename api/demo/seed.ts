@@ -2,7 +2,7 @@
  * The demo district, end to end: registry → staff → complaints in every state; then the demo
  * credentials file. Deterministic from `seed` (tracking codes excepted: they come from the CSPRNG).
  */
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { Deps } from '../deps.ts';
@@ -35,9 +35,11 @@ export async function seedDemo(deps: Deps, options: DemoOptions): Promise<{ inst
   const complaintCount = await seedDemoComplaints(deps, options.complaints ?? 66, ids, seed);
   await deps.db.write((tx) => tx.run(sql`INSERT INTO meta(key, value) VALUES ('data_version', ${String(now.getTime())}) ON CONFLICT(key) DO UPDATE SET value = excluded.value`));
   if (options.writeCredentials) {
-    mkdirSync(deps.env.DATA_DIR, { recursive: true });
+    mkdirSync(deps.env.DATA_DIR, { recursive: true, mode: 0o700 });
     const file = join(deps.env.DATA_DIR, 'demo-credentials.json');
     writeFileSync(file, JSON.stringify({ note: '演示账号 — demo accounts, never for production', accounts }, null, 2), { mode: 0o600 });
+    // `mode` applies only when the file is created: an existing one keeps its mode otherwise.
+    chmodSync(file, 0o600);
   }
   return { institutions: ids.length, complaints: complaintCount, accounts };
 }

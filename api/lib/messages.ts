@@ -25,7 +25,14 @@ export const MESSAGES = {
   unauthorized: { 'zh-CN': '请先登录。', en: 'Please sign in.' },
   csrf: { 'zh-CN': '页面已过期，请刷新后重试。', en: 'This page has expired; reload and try again.' },
   // staff sign-in and the admin API
-  signin_failed: { 'zh-CN': '用户名、密码或动态验证码不正确。连续输错5次，账号将锁定15分钟。', en: 'The username, password or authenticator code is incorrect. After 5 failed attempts the account is locked for 15 minutes.' },
+  signin_failed: {
+    'zh-CN': '用户名、密码或动态验证码不正确。每次输错后，需等待更长时间才能再试（1秒、2秒、4秒……最长15分钟）。',
+    en: 'The username, password or authenticator code is incorrect. After each failed attempt the wait before the next one grows (1 s, 2 s, 4 s … at most 15 minutes).',
+  },
+  password_change_required: { 'zh-CN': '请先修改初始密码，然后才能使用其他功能。', en: 'Change your temporary password first; nothing else is available until then.' },
+  confirmation_pending: { 'zh-CN': '该账号正在等待确认，确认前不能登录。', en: 'This account is waiting for confirmation and cannot sign in until then.' },
+  confirmation_not_needed: { 'zh-CN': '该账号没有待确认的申请。', en: 'This account has no request waiting for confirmation.' },
+  cannot_confirm_own_request: { 'zh-CN': '不能确认自己提出的申请。', en: 'You cannot confirm a request you made yourself.' },
   reauth_failed: { 'zh-CN': '当前密码或动态验证码不正确。', en: 'The current password or authenticator code is incorrect.' },
   enrolment_invalid: { 'zh-CN': '动态验证码绑定已失效，请重新登录后再绑定。', en: 'This authenticator setup has expired; sign in again to restart it.' },
   forbidden: { 'zh-CN': '您的岗位无权使用此功能。', en: 'Your role does not give access to this.' },

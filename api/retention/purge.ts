@@ -9,6 +9,7 @@ import * as t from '../../db/schema.ts';
 import { appendAudit } from '../audit/log.ts';
 import type { Deps } from '../deps.ts';
 import { loadSettings } from '../settings/service.ts';
+import { pruneThrottle } from '../staff/throttle.ts';
 
 export async function purgeExpiredPersonalData(deps: Deps, batch = 200): Promise<number> {
   const settings = await loadSettings(deps.db);
@@ -49,6 +50,8 @@ export function startRetentionJob(deps: Deps, intervalMs = 6 * 3_600_000): { sto
   const run = () =>
     purgeExpiredPersonalData(deps)
       .then((n) => n && deps.log.info({ purged: n }, 'retention: personal data removed from closed cases'))
+      // Sign-in throttle rows of runs nobody continued for a day (api/staff/throttle.ts).
+      .then(() => deps.db.write((tx) => pruneThrottle(tx, deps.clock.now())))
       .catch((err: Error) => deps.log.error({ err: err.message }, 'retention run failed'));
   void run();
   const timer = setInterval(run, intervalMs);

@@ -4,7 +4,7 @@
  * DATA_KEY, a random dev key is generated once into DATA_DIR/dev-data-key (0600) and reused.
  */
 import { hkdfSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Env } from '../env.ts';
 
@@ -27,8 +27,10 @@ export function loadMasterKey(env: Pick<Env, 'DATA_KEY' | 'APP_MODE' | 'DATA_DIR
   if (env.APP_MODE === 'production') throw new Error('DATA_KEY is required in production');
   const file = join(env.DATA_DIR, 'dev-data-key');
   if (!existsSync(file)) {
-    mkdirSync(env.DATA_DIR, { recursive: true });
+    mkdirSync(env.DATA_DIR, { recursive: true, mode: 0o700 });
     writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
   }
+  // A key file left readable by others (an older version, a copy) is narrowed to the owner.
+  if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
   return Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
 }

@@ -58,6 +58,8 @@ export interface SessionStaff {
   departmentCode: string;
   role: t.StaffRole;
   passwordChangedAt: Date | null;
+  /** Signed in with a temporary password: only the password change is open (api/admin/guard.ts). */
+  mustChangePassword: boolean;
 }
 
 export interface ActiveSession {
@@ -88,6 +90,7 @@ export async function findSession(db: Db, token: string, now: Date): Promise<Act
       active: t.staff.active,
       totpEnrolledAt: t.staff.totpEnrolledAt,
       passwordChangedAt: t.staff.passwordChangedAt,
+      mustChangePassword: t.staff.mustChangePassword,
     })
     .from(t.sessions)
     .innerJoin(t.staff, eq(t.staff.id, t.sessions.staffId))
@@ -110,6 +113,7 @@ export async function findSession(db: Db, token: string, now: Date): Promise<Act
       departmentCode: row.departmentCode,
       role: row.role,
       passwordChangedAt: row.passwordChangedAt,
+      mustChangePassword: row.mustChangePassword,
     },
   };
 }

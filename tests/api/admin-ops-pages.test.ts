@@ -166,13 +166,13 @@ describe('/admin/team/', () => {
 });
 
 describe('/admin/staff/ (sysadmin): reactivate and reset password too', () => {
-  it('a deactivated account can be reactivated; a password reset shows the new one once', async () => {
+  it('re-enabling a deactivated handler asks its head (tests/api/staff-separation.test.ts); a password reset shows the new one once', async () => {
     const [row] = await deps.db.read.select().from(t.staff).where(eq(t.staff.username, 'culture.wang'));
     const off = await handleStaff(deps, ...request('/admin/staff/', { who: as.sysadmin, form: { action: 'deactivate', id: String(row!.id) } }), null, 'zh-CN');
     expect(off.kind).toBe('response');
     const on = await handleStaff(deps, ...request('/admin/staff/', { who: as.sysadmin, form: { action: 'reactivate', id: String(row!.id) } }), null, 'zh-CN');
-    expect(on.kind).toBe('response');
-    expect((await deps.db.read.select().from(t.staff).where(eq(t.staff.id, row!.id)))[0]!.active).toBe(true);
+    expect(on.kind === 'response' && on.response.headers.get('location')).toBe('/admin/staff/?done=requested');
+    expect((await deps.db.read.select().from(t.staff).where(eq(t.staff.id, row!.id)))[0]!.active).toBe(false);
     const reset = await handleStaff(deps, ...request('/admin/staff/', { who: as.sysadmin, form: { action: 'reset_password', id: String(row!.id) } }), null, 'en');
     expect(reset.kind === 'page' && reset.state.message?.text).toMatch(/^culture\.wang's password was reset and all of their sessions ended\. New temporary password \(shown only this once\): [A-Za-z2-9]{16}$/);
   });

@@ -78,6 +78,13 @@ describe('staff accounts', () => {
     expect(JSON.stringify(row)).not.toContain(temp);
     expect((await sys.post('/api/admin/staff', NEW)).status).toBe(409);
 
+    // A handler account from the sysadmin waits for its department head (staff-separation.test.ts).
+    expect(body).toMatchObject({ pendingConfirmation: true });
+    const marketHead = await logInAs(app, deps, 'market.head');
+    const [req] = ((await (await marketHead.get('/api/admin/staff-requests')).json()) as { requests: { id: number; username: string }[] }).requests;
+    expect(req).toMatchObject({ username: NEW.username });
+    expect((await marketHead.post(`/api/admin/staff-requests/${req!.id}/confirm`)).status).toBe(200);
+
     const { agent } = await enrol(NEW.username, temp);
     expect((await agent.get('/api/admin/me')).status).toBe(200);
   });

@@ -15,7 +15,7 @@ import { msg, type Lang } from '../../../api/lib/messages.ts';
 import type { Deps } from '../../../api/deps.ts';
 import { strings } from '../../i18n/index.ts';
 import { csrfRefused } from './account.ts';
-import { adminPath, callerOf, csrfOk, isDemo, readForm, TOO_LARGE, redirect, sessionOf, toSignIn, type Frame, type MessageState, type PageResult } from './http.ts';
+import { adminPath, callerOf, csrfOk, isDemo, readForm, TOO_LARGE, redirect, passwordChangeFirst, sessionOf, toSignIn, type Frame, type MessageState, type PageResult } from './http.ts';
 import type { Dept } from './queue.ts';
 import { adminUser } from './user.ts';
 
@@ -77,6 +77,8 @@ async function choices(deps: Deps, view: CaseView) {
 export async function handleCase(deps: Deps, request: Request, url: URL, rawCode: string, ip: string | null, lang: Lang): Promise<PageResult<CaseState>> {
   const session = await sessionOf(deps, request);
   if (!session) return { kind: 'response', response: toSignIn(lang, url, request.method === 'POST' ? 'expired' : undefined) };
+  const mustChange = passwordChangeFirst(session, lang);
+  if (mustChange) return { kind: 'response', response: mustChange };
   const frame: Frame = { user: await adminUser(deps, session), demo: await isDemo(deps) };
   const caller = callerOf(session);
   const code = rawCode.trim().toUpperCase();
@@ -131,6 +133,8 @@ export interface PackState extends Frame {
 export async function handlePack(deps: Deps, request: Request, url: URL, rawCode: string, ip: string | null, lang: Lang): Promise<PageResult<PackState>> {
   const session = await sessionOf(deps, request);
   if (!session) return { kind: 'response', response: toSignIn(lang, url) };
+  const mustChange = passwordChangeFirst(session, lang);
+  if (mustChange) return { kind: 'response', response: mustChange };
   const frame: Frame = { user: await adminUser(deps, session), demo: await isDemo(deps) };
   try {
     const view = await caseView(deps, callerOf(session), rawCode, { ip });

@@ -9,7 +9,7 @@ import type { Deps } from '../../../api/deps.ts';
 import { clusterNotice, handleCluster, listOpenClusters, mayHandleClusters, type ClusterSummary } from '../../../api/admin/clusters.ts';
 import { strings } from '../../i18n/index.ts';
 import { csrfRefused } from './account.ts';
-import { adminPath, callerOf, csrfOk, isDemo, readForm, fieldsOrNone, redirect, sessionOf, toSignIn, type Frame, type MessageState, type PageResult } from './http.ts';
+import { adminPath, callerOf, csrfOk, isDemo, readForm, fieldsOrNone, redirect, passwordChangeFirst, sessionOf, toSignIn, type Frame, type MessageState, type PageResult } from './http.ts';
 import { adminUser } from './user.ts';
 
 export interface ClustersState extends Frame {
@@ -22,6 +22,8 @@ export async function handleClusters(deps: Deps, request: Request, url: URL, ip:
   const a = strings(lang).admin;
   const session = await sessionOf(deps, request);
   if (!session) return { kind: 'response', response: toSignIn(lang, url, request.method === 'POST' ? 'expired' : undefined) };
+  const mustChange = passwordChangeFirst(session, lang);
+  if (mustChange) return { kind: 'response', response: mustChange };
   const frame: Frame = { user: await adminUser(deps, session), demo: await isDemo(deps) };
   const caller = callerOf(session);
   const back = adminPath(lang, '/clusters/');

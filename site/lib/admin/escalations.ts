@@ -3,7 +3,7 @@ import type { Lang } from '../../../api/lib/messages.ts';
 import type { Deps } from '../../../api/deps.ts';
 import { loadEscalations, maySeeEscalations } from '../../../api/admin/escalations.ts';
 import { strings } from '../../i18n/index.ts';
-import { adminPath, callerOf, isDemo, sessionOf, toSignIn, type Frame, type MessageState, type PageResult } from './http.ts';
+import { adminPath, callerOf, isDemo, passwordChangeFirst, sessionOf, toSignIn, type Frame, type MessageState, type PageResult } from './http.ts';
 import { adminUser } from './user.ts';
 
 export interface EscalationsState extends Frame {
@@ -14,6 +14,8 @@ export async function handleEscalations(deps: Deps, request: Request, url: URL, 
   const a = strings(lang).admin;
   const session = await sessionOf(deps, request);
   if (!session) return { kind: 'response', response: toSignIn(lang, url) };
+  const mustChange = passwordChangeFirst(session, lang);
+  if (mustChange) return { kind: 'response', response: mustChange };
   const frame: Frame = { user: await adminUser(deps, session), demo: await isDemo(deps) };
   const caller = callerOf(session);
   if (!maySeeEscalations(caller)) {

@@ -50,6 +50,18 @@ export async function sessionOf(deps: Deps, request: Request): Promise<ActiveSes
   return token ? findSession(deps.db, token, deps.clock.now()) : null;
 }
 
+/** Where a session still on a temporary password is sent: the password change, and nothing else. */
+export const passwordChangePath = (lang: Lang) => `${adminPath(lang, '/account/')}?must=1`;
+
+/**
+ * For every admin page but the account page, sign-in and sign-out: a session that must first
+ * replace its temporary password is sent to the password change (the API's guard refuses the
+ * same sessions everything else, api/admin/guard.ts). Null: carry on.
+ */
+export function passwordChangeFirst(session: ActiveSession, lang: Lang): Response | null {
+  return session.staff.mustChangePassword ? redirect(passwordChangePath(lang)) : null;
+}
+
 export const callerOf = (s: ActiveSession): Caller => ({ staffId: s.staff.id, role: s.staff.role, dept: s.staff.departmentCode });
 
 /** Where to send someone without a session: the sign-in page, coming back here afterwards. */

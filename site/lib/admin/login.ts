@@ -20,6 +20,7 @@ import {
   loginCookie,
   loginTokenOk,
   newLoginToken,
+  passwordChangePath,
   readForm,
   loginCookiePresent,
   TOO_LARGE,
@@ -64,14 +65,16 @@ export async function handleLogin(deps: Deps, request: Request, url: URL, ip: st
     enrol: null,
   };
   const page = (status: number, headers?: Record<string, string>): PageResult<LoginState> => ({ kind: 'page', status, state, cookies: [loginCookie(deps, formToken)], headers });
-  const signedIn = (token: string, next: string | null) => ({
+  // A temporary password goes straight to the password change, the only page it may use.
+  const signedIn = (token: string, next: string | null, mustChangePassword: boolean) => ({
     kind: 'response' as const,
-    response: redirect(next ?? adminPath(lang, '/'), [sessionCookie(deps, token), clearedLoginCookie(deps)]),
+    response: redirect(mustChangePassword ? passwordChangePath(lang) : (next ?? adminPath(lang, '/')), [sessionCookie(deps, token), clearedLoginCookie(deps)]),
   });
 
   if (request.method !== 'POST') {
     // Already signed in: straight on.
-    if (await sessionOf(deps, request)) return { kind: 'response', response: redirect(state.next ?? adminPath(lang, '/')) };
+    const current = await sessionOf(deps, request);
+    if (current) return { kind: 'response', response: redirect(current.staff.mustChangePassword ? passwordChangePath(lang) : (state.next ?? adminPath(lang, '/'))) };
     const m = url.searchParams.get('m');
     if (m === 'expired') state.message = { kind: 'info', text: t.sessionEnded };
     else if (m === 'out') state.message = { kind: 'info', text: t.signedOut };
@@ -129,7 +132,7 @@ export async function handleLogin(deps: Deps, request: Request, url: URL, ip: st
         return again(422, null, Object.fromEntries(parsed.issues.map((i) => [i.path, i.message])));
       }
       const result = await confirmEnrolment(deps, parsed.data, requestMeta(request, ip));
-      if (result.kind === 'signed_in') return signedIn(result.session.token, state.next);
+      if (result.kind === 'signed_in') return signedIn(result.session.token, state.next, result.mustChangePassword);
       if (result.kind === 'invalid') {
         state.message = { kind: 'error', text: msg('enrolment_invalid', lang) };
         return page(401);
@@ -145,16 +148,16 @@ export async function handleLogin(deps: Deps, request: Request, url: URL, ip: st
     const result = await signIn(deps, parsed.data, requestMeta(request, ip));
     switch (result.kind) {
       case 'signed_in':
-        return signedIn(result.session.token, state.next);
+        return signedIn(result.session.token, state.next, result.mustChangePassword);
       case 'enrolment_required':
         state.step = 'enrol';
         state.username = parsed.data.username;
         state.enrol = { token: result.enrolmentToken, secret: result.secret, qrSvg: result.qrSvg, expiresAt: beijingTime(result.expiresAt) };
         return page(200);
       case 'failed':
-        // One message for every failure; a lockout adds only Retry-After (as the API does).
+        // One message and one Retry-After rule for every failure, as the API does.
         state.message = { kind: 'error', text: msg('signin_failed', lang) };
-        return page(401, result.retryAfterSeconds ? { 'Retry-After': String(result.retryAfterSeconds) } : undefined);
+        return page(401, { 'Retry-After': String(result.retryAfterSeconds) });
     }
   } catch (err) {
     if (err instanceof ApiError && err.status === 429) {

@@ -9,7 +9,7 @@ import { msg, type Lang } from '../../../api/lib/messages.ts';
 import type { ActiveSession } from '../../../api/staff/sessions.ts';
 import { strings } from '../../i18n/index.ts';
 import { csrfRefused } from './account.ts';
-import { adminPath, csrfOk, isDemo, readForm, TOO_LARGE, sessionOf, toSignIn, type Frame, type PageResult } from './http.ts';
+import { adminPath, csrfOk, isDemo, readForm, TOO_LARGE, passwordChangeFirst, sessionOf, toSignIn, type Frame, type PageResult } from './http.ts';
 import { adminUser } from './user.ts';
 
 export interface OpsGate {
@@ -32,6 +32,8 @@ export async function opsGate(
 ): Promise<{ ok: true; g: OpsGate } | { ok: false; r: PageResult<never> }> {
   const session = await sessionOf(deps, request);
   if (!session) return { ok: false, r: { kind: 'response', response: toSignIn(lang, url, request.method === 'POST' ? 'expired' : undefined) } };
+  const mustChange = passwordChangeFirst(session, lang);
+  if (mustChange) return { ok: false, r: { kind: 'response', response: mustChange } };
   const frame: Frame = { user: await adminUser(deps, session), demo: await isDemo(deps) };
   const a = strings(lang).admin;
   if (!may(session.staff.role)) return { ok: false, r: { kind: 'message', status: 403, state: { ...frame, title: a.ops.noAccessTitle, text: noAccess, back: { href: adminPath(lang, '/account/'), label: a.nav.account } } } };

@@ -14,7 +14,7 @@ import { ApiError, parseWith } from '../../../api/lib/errors.ts';
 import { msg, type Lang } from '../../../api/lib/messages.ts';
 import { lookupInstitutions, type PickerItem } from '../../../api/institutions/lookup.ts';
 import type { Deps } from '../../../api/deps.ts';
-import { adminPath, isDemo, sessionOf, toSignIn, type Frame, type PageResult } from './http.ts';
+import { adminPath, isDemo, passwordChangeFirst, sessionOf, toSignIn, type Frame, type PageResult } from './http.ts';
 import { adminUser } from './user.ts';
 
 /** How many earlier pages the "previous page" link can walk back through. */
@@ -58,6 +58,8 @@ function buildQuery(values: Record<string, string>, extra: Record<string, string
 export async function handleQueue(deps: Deps, request: Request, url: URL, lang: Lang): Promise<PageResult<QueueState>> {
   const session = await sessionOf(deps, request);
   if (!session) return { kind: 'response', response: toSignIn(lang, url) };
+  const mustChange = passwordChangeFirst(session, lang);
+  if (mustChange) return { kind: 'response', response: mustChange };
   const user = await adminUser(deps, session);
   const depts: Dept[] = await deps.db.read
     .select({ code: departments.code, nameZh: departments.nameZh, nameEn: departments.nameEn, kind: departments.kind })

@@ -22,7 +22,7 @@ import { IMPORT_BODY_LIMIT } from '../../../api/registry/routes.ts';
 import { INSTITUTION_FIELDS, InstitutionInputSchema, RegistryListQuerySchema, SETTABLE_STATUSES, StatusChangeSchema, type InstitutionField } from '../../../api/registry/schema.ts';
 import { strings } from '../../i18n/index.ts';
 import { csrfRefused } from './account.ts';
-import { adminPath, csrfOk, isDemo, readForm, TOO_LARGE, redirect, sessionOf, toSignIn, type Frame, type PageResult } from './http.ts';
+import { adminPath, csrfOk, isDemo, readForm, TOO_LARGE, redirect, passwordChangeFirst, sessionOf, toSignIn, type Frame, type PageResult } from './http.ts';
 import type { Notice } from './system.ts';
 import { adminUser } from './user.ts';
 
@@ -36,6 +36,8 @@ interface Gate {
 async function gate(deps: Deps, request: Request, url: URL, ip: string | null, lang: Lang): Promise<{ ok: true; g: Gate } | { ok: false; r: PageResult<never> }> {
   const session = await sessionOf(deps, request);
   if (!session) return { ok: false, r: { kind: 'response', response: toSignIn(lang, url, request.method === 'POST' ? 'expired' : undefined) } };
+  const mustChange = passwordChangeFirst(session, lang);
+  if (mustChange) return { ok: false, r: { kind: 'response', response: mustChange } };
   const frame: Frame = { user: await adminUser(deps, session), demo: await isDemo(deps) };
   const caller: Caller = { staffId: session.staff.id, role: session.staff.role, dept: session.staff.departmentCode };
   const t = strings(lang).admin.registry;

@@ -10,7 +10,7 @@ import { ApiError, apiErrorBody, parseWith } from '../../../api/lib/errors.ts';
 import { msg, type Lang } from '../../../api/lib/messages.ts';
 import { strings } from '../../i18n/index.ts';
 import { csrfRefused } from './account.ts';
-import { adminPath, csrfOk, isDemo, readForm, TOO_LARGE, redirect, sessionOf, toSignIn, type Frame, type PageResult } from './http.ts';
+import { adminPath, csrfOk, isDemo, readForm, TOO_LARGE, redirect, passwordChangeFirst, sessionOf, toSignIn, type Frame, type PageResult } from './http.ts';
 import type { Notice } from './system.ts';
 import { adminUser } from './user.ts';
 
@@ -25,6 +25,8 @@ export interface StaffState extends Frame {
 export async function handleStaff(deps: Deps, request: Request, url: URL, ip: string | null, lang: Lang): Promise<PageResult<StaffState>> {
   const session = await sessionOf(deps, request);
   if (!session) return { kind: 'response', response: toSignIn(lang, url, request.method === 'POST' ? 'expired' : undefined) };
+  const mustChange = passwordChangeFirst(session, lang);
+  if (mustChange) return { kind: 'response', response: mustChange };
   const frame: Frame = { user: await adminUser(deps, session), demo: await isDemo(deps) };
   const t = strings(lang).admin.system;
   if (session.staff.role !== 'sysadmin') return { kind: 'message', status: 403, state: { ...frame, title: t.noAccessTitle, text: t.noAccess, back: { href: adminPath(lang, '/account/'), label: strings(lang).admin.nav.account } } };
@@ -34,7 +36,7 @@ export async function handleStaff(deps: Deps, request: Request, url: URL, ip: st
     departments: await listDepartments(deps.db),
     form: {},
     fieldErrors: {},
-    message: url.searchParams.get('done') === '1' ? { kind: 'ok', text: t.staff.done } : null,
+    message: url.searchParams.get('done') === '1' ? { kind: 'ok', text: t.staff.done } : url.searchParams.get('done') === 'requested' ? { kind: 'ok', text: t.staff.reactivationRequested } : null,
     ...extra,
   });
   if (request.method !== 'POST') return { kind: 'page', status: 200, state: await state() };
@@ -47,8 +49,12 @@ export async function handleStaff(deps: Deps, request: Request, url: URL, ip: st
   const now = deps.clock.now();
   try {
     const id = /^\d{1,9}$/.test(form.id ?? '') ? Number(form.id) : -1;
-    if (form.action === 'deactivate' || form.action === 'reset_totp' || form.action === 'reactivate') {
-      await (form.action === 'deactivate' ? deactivateStaff : form.action === 'reactivate' ? reactivateStaff : resetStaffTotp)(deps.db, id, actor, now);
+    if (form.action === 'reactivate') {
+      const r = await reactivateStaff(deps.db, id, actor, now);
+      return { kind: 'response', response: redirect(`${adminPath(lang, '/staff/')}?done=${r.pendingConfirmation ? 'requested' : '1'}`) };
+    }
+    if (form.action === 'deactivate' || form.action === 'reset_totp') {
+      await (form.action === 'deactivate' ? deactivateStaff : resetStaffTotp)(deps.db, id, actor, now);
       return { kind: 'response', response: redirect(`${adminPath(lang, '/staff/')}?done=1`) };
     }
     if (form.action === 'reset_password') {
@@ -61,7 +67,8 @@ export async function handleStaff(deps: Deps, request: Request, url: URL, ip: st
     const parsed = parseWith(NewStaffSchema, input, lang);
     if (!parsed.ok) return { kind: 'page', status: 422, state: await state({ form: input, fieldErrors: Object.fromEntries(parsed.issues.map((i) => [i.path, i.message])), message: { kind: 'error', text: t.fixErrors } }) };
     const created = await createStaff(deps.db, parsed.data, actor, now);
-    return { kind: 'page', status: 201, state: await state({ message: { kind: 'ok', text: t.staff.created(created.username, created.temporaryPassword) } }) };
+    const text = (created.pendingConfirmation ? t.staff.createdPending : t.staff.created)(created.username, created.temporaryPassword);
+    return { kind: 'page', status: 201, state: await state({ message: { kind: 'ok', text } }) };
   } catch (err) {
     if (!(err instanceof ApiError) || err.status === 401) throw err;
     const body = apiErrorBody(err, lang).error;

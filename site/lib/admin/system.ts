@@ -27,7 +27,7 @@ import { msg, type Lang } from '../../../api/lib/messages.ts';
 import type { ActiveSession } from '../../../api/staff/sessions.ts';
 import { strings } from '../../i18n/index.ts';
 import { csrfRefused } from './account.ts';
-import { adminPath, csrfOk, isDemo, readForm, TOO_LARGE, redirect, sessionOf, toSignIn, type Frame, type PageResult } from './http.ts';
+import { adminPath, csrfOk, isDemo, readForm, TOO_LARGE, redirect, passwordChangeFirst, sessionOf, toSignIn, type Frame, type PageResult } from './http.ts';
 import { adminUser } from './user.ts';
 
 interface Gate {
@@ -40,6 +40,8 @@ interface Gate {
 async function gate(deps: Deps, request: Request, url: URL, ip: string | null, lang: Lang, sub: string): Promise<{ ok: true; g: Gate; form: Record<string, string> | null } | { ok: false; r: PageResult<never> }> {
   const session = await sessionOf(deps, request);
   if (!session) return { ok: false, r: { kind: 'response', response: toSignIn(lang, url, request.method === 'POST' ? 'expired' : undefined) } };
+  const mustChange = passwordChangeFirst(session, lang);
+  if (mustChange) return { ok: false, r: { kind: 'response', response: mustChange } };
   const frame: Frame = { user: await adminUser(deps, session), demo: await isDemo(deps) };
   const t = strings(lang).admin.system;
   if (!mayAdminister(session.staff.role)) return { ok: false, r: { kind: 'message', status: 403, state: { ...frame, title: t.noAccessTitle, text: t.noAccess, back: { href: adminPath(lang, '/account/'), label: strings(lang).admin.nav.account } } } };

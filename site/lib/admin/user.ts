@@ -1,5 +1,10 @@
-/** The signed-in person as the admin layout shows them (name, role, department, CSRF token). */
+/**
+ * The signed-in person as the admin layout shows them (name, role, department, CSRF token), and
+ * how many notices and account confirmations wait for them (the header links to /admin/notices/).
+ */
 import { eq } from 'drizzle-orm';
+import { openNotices } from '../../../api/admin/notices.ts';
+import { pendingFor } from '../../../api/admin/staff-requests.ts';
 import { departments, type StaffRole } from '../../../db/schema.ts';
 import type { Deps } from '../../../api/deps.ts';
 import type { ActiveSession } from '../../../api/staff/sessions.ts';
@@ -14,6 +19,8 @@ export interface AdminUser {
   deptEn: string;
   /** The session's CSRF token, for the hidden `_csrf` field of every form. */
   csrf: string;
+  /** Open notices plus account requests this person may confirm (0: no header link). */
+  alerts: number;
 }
 
 export async function adminUser(deps: Deps, session: ActiveSession): Promise<AdminUser> {
@@ -30,5 +37,14 @@ export async function adminUser(deps: Deps, session: ActiveSession): Promise<Adm
     deptZh: d?.nameZh ?? session.staff.departmentCode,
     deptEn: d?.nameEn ?? session.staff.departmentCode,
     csrf: session.csrfToken,
+    alerts: await alertCount(deps, session),
   };
+}
+
+async function alertCount(deps: Deps, session: ActiveSession): Promise<number> {
+  // A session on a temporary password sees nothing but the password change.
+  if (session.staff.mustChangePassword) return 0;
+  const s = session.staff;
+  const [notices, requests] = await Promise.all([openNotices(deps.db, { staffId: s.id, role: s.role }), pendingFor(deps.db, { staffId: s.id, role: s.role, dept: s.departmentCode })]);
+  return notices.length + requests.length;
 }

@@ -1,0 +1,120 @@
+/**
+ * Separation of duties for staff accounts. The system administrator runs the system but reads no
+ * complaints (access.ts); an account that does read them — handler, department head,
+ * coordinator — which the administrator creates or re-enables stays inactive (it cannot sign in)
+ * until a second person confirms it:
+ *   handler or head of department D   an active head of D (not the account itself), or a
+ *                                     coordinator (the coordination office oversees every
+ *                                     department, and confirms where D has no head yet)
+ *   coordinator                       another active coordinator
+ * Nobody confirms a request they made. Refusing leaves the account inactive.
+ *
+ *   GET  /staff-requests                 the pending requests the caller may decide
+ *   POST /staff-requests/:id/confirm     the account becomes active
+ *   POST /staff-requests/:id/refuse      it stays inactive
+ * A request the caller may not decide answers 404, like an unknown id. Audited both ways.
+ */
+import { and, asc, eq, ne } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/sqlite-core';
+import { Hono } from 'hono';
+import type { Db, Tx } from '../../db/client.ts';
+import * as t from '../../db/schema.ts';
+import { appendAudit } from '../audit/log.ts';
+import { ApiError } from '../lib/errors.ts';
+import { accountKey, clearFailures } from '../staff/throttle.ts';
+import { sessionOf, type AdminContext, type AdminEnv } from './http.ts';
+import { idParam } from './staff-accounts.ts';
+import type { AdminActor } from './system.ts';
+
+/** Whether a change the actor makes to an account of `role` needs someone else's confirmation. */
+export const needsConfirmation = (actorRole: string, role: t.StaffRole) => actorRole === 'sysadmin' && role !== 'sysadmin';
+
+export interface Confirmer {
+  staffId: number;
+  role: t.StaffRole;
+  dept: string;
+}
+
+/** Whether `c` may decide a request about an account of `role` in `dept`. */
+export function mayConfirm(c: Confirmer, account: { id: number; role: t.StaffRole; departmentCode: string }, requestedBy: number): boolean {
+  if (c.staffId === requestedBy || c.staffId === account.id) return false;
+  if (account.role === 'coordinator') return c.role === 'coordinator';
+  if (account.role === 'handler' || account.role === 'dept_head') return c.role === 'coordinator' || (c.role === 'dept_head' && c.dept === account.departmentCode);
+  return false;
+}
+
+/** Opens the account's request (one pending per account: a second ask keeps the first). */
+export async function openRequest(tx: Tx, staffId: number, kind: t.StaffRequestKind, actor: AdminActor, now: Date): Promise<void> {
+  await tx.insert(t.staffRequests).values({ staffId, kind, requestedBy: actor.staffId, requestedAt: now }).onConflictDoNothing();
+}
+
+const requester = alias(t.staff, 'requester');
+
+async function pendingRows(db: Db['read'] | Tx, id?: number) {
+  return db
+    .select({
+      id: t.staffRequests.id,
+      kind: t.staffRequests.kind,
+      requestedAt: t.staffRequests.requestedAt,
+      requestedBy: t.staffRequests.requestedBy,
+      requestedByName: requester.displayName,
+      staffId: t.staff.id,
+      username: t.staff.username,
+      displayName: t.staff.displayName,
+      role: t.staff.role,
+      departmentCode: t.staff.departmentCode,
+    })
+    .from(t.staffRequests)
+    .innerJoin(t.staff, eq(t.staff.id, t.staffRequests.staffId))
+    .innerJoin(requester, eq(requester.id, t.staffRequests.requestedBy))
+    .where(and(eq(t.staffRequests.status, 'pending'), id === undefined ? undefined : eq(t.staffRequests.id, id), ne(t.staff.role, 'sysadmin')))
+    .orderBy(asc(t.staffRequests.id));
+}
+
+export type PendingRequest = Awaited<ReturnType<typeof pendingRows>>[number];
+
+/** The pending requests `c` may decide, oldest first. */
+export async function pendingFor(db: Db, c: Confirmer): Promise<PendingRequest[]> {
+  const rows = await pendingRows(db.read);
+  return rows.filter((r) => mayConfirm(c, { id: r.staffId, role: r.role, departmentCode: r.departmentCode }, r.requestedBy));
+}
+
+export async function decideRequest(db: Db, id: number, decision: 'confirmed' | 'refused', c: Confirmer & { ip: string | null }, now: Date): Promise<{ username: string }> {
+  return db.write(async (tx) => {
+    const [r] = await pendingRows(tx, id);
+    // Not pending, not there, or not the caller's to decide: one answer.
+    if (!r || !mayConfirm(c, { id: r.staffId, role: r.role, departmentCode: r.departmentCode }, r.requestedBy)) throw new ApiError(404, 'not_found', 'not_found');
+    await tx.update(t.staffRequests).set({ status: decision, decidedBy: c.staffId, decidedAt: now }).where(eq(t.staffRequests.id, id));
+    if (decision === 'confirmed') {
+      await tx.update(t.staff).set({ active: true }).where(eq(t.staff.id, r.staffId));
+      await clearFailures(tx, accountKey(r.staffId));
+    }
+    await appendAudit(tx, {
+      at: now,
+      actorKind: 'staff',
+      actorStaffId: c.staffId,
+      actorRole: c.role,
+      action: decision === 'confirmed' ? 'staff.request_confirmed' : 'staff.request_refused',
+      objectType: 'staff',
+      objectId: String(r.staffId),
+      ip: c.ip,
+      detail: { request: id, kind: r.kind, requestedBy: r.requestedBy },
+    });
+    return { username: r.username };
+  });
+}
+
+export function staffRequestRoutes() {
+  const r = new Hono<AdminEnv>();
+  const confirmer = (c: AdminContext) => {
+    const s = sessionOf(c).staff;
+    return { staffId: s.id, role: s.role, dept: s.departmentCode, ip: c.var.clientIp };
+  };
+  r.get('/', async (c) => {
+    const rows = await pendingFor(c.var.deps.db, confirmer(c));
+    return c.json({ requests: rows.map((x) => ({ ...x, requestedAt: x.requestedAt.toISOString() })) });
+  });
+  r.post('/:id/confirm', async (c) => c.json(await decideRequest(c.var.deps.db, idParam(c.req.param('id')), 'confirmed', confirmer(c), c.var.deps.clock.now())));
+  r.post('/:id/refuse', async (c) => c.json(await decideRequest(c.var.deps.db, idParam(c.req.param('id')), 'refused', confirmer(c), c.var.deps.clock.now())));
+  return r;
+}

@@ -1,0 +1,62 @@
+/**
+ * /admin/notices/: what waits for the signed-in person — notices to acknowledge (a backup
+ * download for the coordinators, ten failed sign-ins under one's own name) and staff accounts to
+ * confirm or refuse (api/admin/staff-requests.ts). Every role may open it; what it lists is
+ * decided by the same services as the API's /notices and /staff-requests routes. The header of
+ * every admin page links here while anything is waiting (site/lib/admin/user.ts).
+ */
+import { acknowledgeNotice, openNotices, type AdminNotice } from '../../../api/admin/notices.ts';
+import { decideRequest, pendingFor, type PendingRequest } from '../../../api/admin/staff-requests.ts';
+import type { Deps } from '../../../api/deps.ts';
+import { ApiError } from '../../../api/lib/errors.ts';
+import type { Lang } from '../../../api/lib/messages.ts';
+import { strings } from '../../i18n/index.ts';
+import { adminPath, redirect, type Frame, type PageResult } from './http.ts';
+import { opsGate } from './ops-gate.ts';
+import type { Notice } from './system.ts';
+
+export interface NoticesState extends Frame {
+  notices: AdminNotice[];
+  requests: PendingRequest[];
+  message: Notice | null;
+}
+
+const DONE = new Set(['confirmed', 'refused', 'acknowledged', 'gone']);
+
+export async function handleNotices(deps: Deps, request: Request, url: URL, ip: string | null, lang: Lang): Promise<PageResult<NoticesState>> {
+  const t = strings(lang).admin.notices;
+  const gate = await opsGate(deps, request, url, ip, lang, '/notices/', () => true, '');
+  if (!gate.ok) return gate.r;
+  const { frame, actor, form } = gate.g;
+  const here = adminPath(lang, '/notices/');
+  const me = { staffId: actor.staffId, role: actor.role, dept: actor.dept, ip };
+
+  if (form) {
+    const id = /^\d{1,9}$/.test(form.id ?? '') ? Number(form.id) : -1;
+    const now = deps.clock.now();
+    try {
+      if (form.action === 'acknowledge') {
+        await acknowledgeNotice(deps.db, id, me, now);
+        return { kind: 'response', response: redirect(`${here}?done=acknowledged`) };
+      }
+      if (form.action === 'confirm' || form.action === 'refuse') {
+        const r = await decideRequest(deps.db, id, form.action === 'confirm' ? 'confirmed' : 'refused', me, now);
+        return { kind: 'response', response: redirect(`${here}?done=${form.action === 'confirm' ? 'confirmed' : 'refused'}&u=${encodeURIComponent(r.username)}`) };
+      }
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.status !== 404) throw err;
+      return { kind: 'response', response: redirect(`${here}?done=gone`) };
+    }
+  }
+
+  const done = url.searchParams.get('done');
+  const who = (url.searchParams.get('u') ?? '').slice(0, 64);
+  const message: Notice | null =
+    done && DONE.has(done)
+      ? done === 'gone'
+        ? { kind: 'error', text: t.gone }
+        : { kind: 'ok', text: done === 'confirmed' ? t.confirmed(who) : done === 'refused' ? t.refused(who) : t.acknowledged }
+      : null;
+  const [notices, requests] = await Promise.all([openNotices(deps.db, me), pendingFor(deps.db, me)]);
+  return { kind: 'page', status: 200, state: { ...frame, notices, requests, message } };
+}

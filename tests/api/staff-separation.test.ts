@@ -1,0 +1,177 @@
+/**
+ * Separation of duties: the system administrator alone cannot open access to complaints. An
+ * account for a handler, head or coordinator that it creates or re-enables stays inactive until
+ * its confirmer (that department's head, or a coordinator; another coordinator for a coordinator)
+ * confirms it — through the API or the /admin/notices/ page — audited both ways. Every backup
+ * download is announced to the coordinators (audit row + a notice in their admin header).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import * as t from '../../db/schema.ts';
+import { findSession } from '../../api/staff/sessions.ts';
+import { handleNotices } from '../../site/lib/admin/notices.ts';
+import { adminUser } from '../../site/lib/admin/user.ts';
+import { account, codeNow, logInAs, postSignIn, seedStaff, type StaffAgent } from '../helpers/admin-session.ts';
+import { createSeededDeps, testApp, type TestDeps } from '../helpers/test-deps.ts';
+
+let deps: TestDeps;
+let app: ReturnType<typeof testApp>;
+let sys: StaffAgent;
+let coord: StaffAgent;
+let cultureHead: StaffAgent;
+let eduHead: StaffAgent;
+
+beforeAll(async () => {
+  deps = await createSeededDeps(2);
+  app = testApp(deps);
+  await seedStaff(deps);
+  sys = await logInAs(app, deps, 'sysadmin');
+  coord = await logInAs(app, deps, 'coord');
+  cultureHead = await logInAs(app, deps, 'culture.head');
+  eduHead = await logInAs(app, deps, 'edu.head');
+});
+afterAll(async () => deps?.cleanup());
+
+type Req = { id: number; username: string; kind: string };
+const requestsOf = async (a: StaffAgent): Promise<Req[]> => ((await (await a.get('/api/admin/staff-requests')).json()) as { requests: Req[] }).requests;
+const staffRow = async (username: string) => (await deps.db.read.select().from(t.staff).where(eq(t.staff.username, username)))[0]!;
+const lastAudit = async (action: string) => (await deps.db.read.select().from(t.auditLog).where(eq(t.auditLog.action, action))).at(-1);
+
+/** A first sign-in with the temporary password: enrolment starts only for an active account. */
+async function canStartSignIn(username: string, password: string): Promise<boolean> {
+  deps.clock.advance(60_000);
+  const res = await postSignIn(app, { username, password });
+  return res.status === 200;
+}
+
+describe('accounts the sysadmin creates wait for their confirmer', () => {
+  it('a handler: inactive and unable to sign in until its head confirms; other heads and the sysadmin cannot', async () => {
+    const res = await sys.post('/api/admin/staff', { username: 'culture.new', displayName: '新承办人', departmentCode: 'culture', role: 'handler' });
+    expect(res.status).toBe(201);
+    const { temporaryPassword, pendingConfirmation } = (await res.json()) as { temporaryPassword: string; pendingConfirmation: boolean };
+    expect(pendingConfirmation).toBe(true);
+    expect((await staffRow('culture.new')).active).toBe(false);
+    expect(await canStartSignIn('culture.new', temporaryPassword)).toBe(false);
+    const listed = ((await (await sys.get('/api/admin/staff')).json()) as { staff: { username: string; pendingRequest: string | null }[] }).staff;
+    expect(listed.find((s) => s.username === 'culture.new')?.pendingRequest).toBe('create');
+
+    // Not theirs to decide: another department's head, the requester, a handler.
+    const [req] = (await requestsOf(cultureHead)).filter((r) => r.username === 'culture.new');
+    expect(req).toMatchObject({ kind: 'create' });
+    expect((await requestsOf(eduHead)).map((r) => r.username)).not.toContain('culture.new');
+    expect((await eduHead.post(`/api/admin/staff-requests/${req!.id}/confirm`)).status).toBe(404);
+    expect((await sys.post(`/api/admin/staff-requests/${req!.id}/confirm`)).status).toBe(404);
+    const handler = await logInAs(app, deps, 'culture.handler');
+    expect((await handler.post(`/api/admin/staff-requests/${req!.id}/confirm`)).status).toBe(404);
+    expect((await staffRow('culture.new')).active).toBe(false);
+
+    expect((await cultureHead.post(`/api/admin/staff-requests/${req!.id}/confirm`)).status).toBe(200);
+    expect((await staffRow('culture.new')).active).toBe(true);
+    expect(await canStartSignIn('culture.new', temporaryPassword)).toBe(true);
+    expect(await lastAudit('staff.request_confirmed')).toMatchObject({ actorStaffId: (await staffRow('culture.head')).id, objectId: String((await staffRow('culture.new')).id) });
+    // Decided once.
+    expect((await cultureHead.post(`/api/admin/staff-requests/${req!.id}/refuse`)).status).toBe(404);
+  });
+
+  it('refused: the account stays inactive; a coordinator may decide for any department', async () => {
+    const a = (await (await sys.post('/api/admin/staff', { username: 'science.new', displayName: '科技新人', departmentCode: 'science', role: 'dept_head' })).json()) as { id: number; temporaryPassword: string };
+    const b = (await (await sys.post('/api/admin/staff', { username: 'science.two', displayName: '科技二', departmentCode: 'science', role: 'handler' })).json()) as { id: number; temporaryPassword: string };
+    const reqs = await requestsOf(coord);
+    const ra = reqs.find((r) => r.username === 'science.new')!;
+    const rb = reqs.find((r) => r.username === 'science.two')!;
+    expect((await coord.post(`/api/admin/staff-requests/${ra.id}/refuse`)).status).toBe(200);
+    expect((await staffRow('science.new')).active).toBe(false);
+    expect(await canStartSignIn('science.new', a.temporaryPassword)).toBe(false);
+    expect(await lastAudit('staff.request_refused')).toMatchObject({ objectId: String(a.id), actorRole: 'coordinator' });
+    expect((await coord.post(`/api/admin/staff-requests/${rb.id}/confirm`)).status).toBe(200);
+    expect(await canStartSignIn('science.two', b.temporaryPassword)).toBe(true);
+  });
+
+  it('a coordinator account needs another coordinator; a sysadmin account needs nobody (it reads no cases)', async () => {
+    const c = (await (await sys.post('/api/admin/staff', { username: 'coord.two', displayName: '双减办二', departmentCode: 'edu', role: 'coordinator' })).json()) as { pendingConfirmation: boolean };
+    expect(c.pendingConfirmation).toBe(true);
+    expect((await requestsOf(cultureHead)).map((r) => r.username)).not.toContain('coord.two');
+    expect((await requestsOf(coord)).map((r) => r.username)).toContain('coord.two');
+    const s = (await (await sys.post('/api/admin/staff', { username: 'sys.two', displayName: '管理员二', departmentCode: 'edu', role: 'sysadmin' })).json()) as { pendingConfirmation: boolean };
+    expect(s.pendingConfirmation).toBe(false);
+    expect((await staffRow('sys.two')).active).toBe(true);
+  });
+
+  it('re-enabling a deactivated handler waits for the head as well; the head re-enables own handlers at once', async () => {
+    const id = (await staffRow('market.handler')).id;
+    expect((await sys.post(`/api/admin/staff/${id}/deactivate`)).status).toBe(200);
+    const res = await sys.post(`/api/admin/staff/${id}/reactivate`);
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ ok: true, pendingConfirmation: true });
+    expect((await staffRow('market.handler')).active).toBe(false);
+    expect(await lastAudit('staff.reactivation_requested')).toMatchObject({ objectId: String(id) });
+    deps.clock.advance(60_000);
+    const a = account('market.handler');
+    expect((await postSignIn(app, { username: a.username, password: a.password, totp: codeNow(deps, a) })).status).toBe(401);
+
+    const marketHead = await logInAs(app, deps, 'market.head');
+    const req = (await requestsOf(marketHead)).find((r) => r.username === 'market.handler')!;
+    expect(req.kind).toBe('reactivate');
+    expect((await marketHead.post(`/api/admin/staff-requests/${req.id}/confirm`)).status).toBe(200);
+    deps.clock.advance(60_000);
+    expect((await postSignIn(app, { username: a.username, password: a.password, totp: codeNow(deps, a) })).status).toBe(200);
+
+    // The head's own change needs nobody else: they are the confirmer (and it settles a request
+    // the sysadmin left waiting).
+    expect((await marketHead.post(`/api/admin/team/${id}/deactivate`)).status).toBe(200);
+    expect((await sys.post(`/api/admin/staff/${id}/reactivate`)).status).toBe(202);
+    expect((await marketHead.post(`/api/admin/team/${id}/reactivate`)).status).toBe(200);
+    expect((await staffRow('market.handler')).active).toBe(true);
+    expect((await requestsOf(marketHead)).map((r) => r.username)).not.toContain('market.handler');
+  });
+
+  it('the confirmer sees the request on /admin/notices/ (and a count in every page header) and decides there', async () => {
+    await sys.post('/api/admin/staff', { username: 'culture.page', displayName: '页面确认', departmentCode: 'culture', role: 'handler' });
+    const session = (await findSession(deps.db, cultureHead.cookie.split('=')[1]!, deps.clock.now()))!;
+    expect((await adminUser(deps, session)).alerts).toBeGreaterThanOrEqual(1);
+    const url = new URL('/admin/notices/', 'http://127.0.0.1:4321');
+    const view = await handleNotices(deps, new Request(url, { headers: { cookie: cultureHead.cookie } }), url, null, 'zh-CN');
+    if (view.kind !== 'page') throw new Error('expected the notices page');
+    const req = view.state.requests.find((r) => r.username === 'culture.page')!;
+    expect(req).toMatchObject({ kind: 'create', role: 'handler', requestedByName: '系统管理员（演示）' });
+
+    const post = (form: Record<string, string>) =>
+      handleNotices(deps, new Request(url, { method: 'POST', headers: { cookie: cultureHead.cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() }), url, null, 'zh-CN');
+    const noToken = await post({ action: 'confirm', id: String(req.id) });
+    expect(noToken.kind === 'message' && noToken.status).toBe(403);
+    expect((await staffRow('culture.page')).active).toBe(false);
+    const done = await post({ _csrf: cultureHead.csrf, action: 'confirm', id: String(req.id) });
+    expect(done.kind === 'response' && done.response.headers.get('location')).toBe('/admin/notices/?done=confirmed&u=culture.page');
+    expect((await staffRow('culture.page')).active).toBe(true);
+  });
+});
+
+describe('backup downloads are announced to the coordinators', () => {
+  it('an audit row and a notice for the coordinators, shown in their admin until one acknowledges it', async () => {
+    const res = await sys.post('/api/admin/backup');
+    expect(res.status).toBe(200);
+    await res.arrayBuffer();
+    const audit = await lastAudit('system.backup_downloaded');
+    expect(audit).toMatchObject({ actorRole: 'sysadmin' });
+
+    const notices = ((await (await coord.get('/api/admin/notices')).json()) as { notices: { id: number; kind: string; detail: Record<string, unknown> }[] }).notices;
+    const n = notices.find((x) => x.kind === 'backup_downloaded')!;
+    expect(n.detail).toMatchObject({ fileName: audit!.objectId, byUsername: 'sysadmin', byName: '系统管理员（演示）' });
+    // Not for heads, handlers or the sysadmin.
+    for (const a of [cultureHead, sys]) expect(((await (await a.get('/api/admin/notices')).json()) as { notices: { kind: string }[] }).notices.map((x) => x.kind)).not.toContain('backup_downloaded');
+
+    // Shown on the coordinator's admin pages: a header count and the notice itself.
+    const session = (await findSession(deps.db, coord.cookie.split('=')[1]!, deps.clock.now()))!;
+    expect((await adminUser(deps, session)).alerts).toBeGreaterThanOrEqual(1);
+    const url = new URL('/en/admin/notices/', 'http://127.0.0.1:4321');
+    const view = await handleNotices(deps, new Request(url, { headers: { cookie: coord.cookie } }), url, null, 'en');
+    expect(view.kind === 'page' && view.state.notices.map((x) => x.kind)).toContain('backup_downloaded');
+
+    expect((await coord.post(`/api/admin/notices/${n.id}/acknowledge`)).status).toBe(200);
+    expect(((await (await coord.get('/api/admin/notices')).json()) as { notices: { id: number }[] }).notices.map((x) => x.id)).not.toContain(n.id);
+    expect(await lastAudit('notice.acknowledged')).toMatchObject({ objectId: String(n.id), actorRole: 'coordinator', detail: { kind: 'backup_downloaded' } });
+    // One acknowledgement clears it for the whole office (it was addressed to the role).
+    const [row] = await deps.db.read.select().from(t.adminNotices).where(eq(t.adminNotices.id, n.id));
+    expect(row).toMatchObject({ recipientRole: 'coordinator', recipientStaffId: null, acknowledgedBy: (await staffRow('coord')).id });
+  });
+});
