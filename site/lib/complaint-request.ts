@@ -10,8 +10,8 @@ import { departments, institutions, towns as townsTable } from '../../db/schema.
 import { ApiError, apiErrorBody, parseWith, type ErrorIssue } from '../../api/lib/errors.ts';
 import { msg, type Lang } from '../../api/lib/messages.ts';
 import { ComplaintInputSchema } from '../../api/complaints/schema.ts';
-import { submitComplaint } from '../../api/complaints/intake.ts';
-import { checkEvidence, prepareEvidence, EVIDENCE_FIELD, type UploadedFile } from '../../api/complaints/evidence.ts';
+import { fileComplaint } from '../../api/complaints/intake.ts';
+import { checkEvidence, EVIDENCE_FIELD, type UploadedFile } from '../../api/complaints/evidence.ts';
 import { INTAKE_BODY_LIMITS, readBody, TooLarge } from '../../api/complaints/intake-request.ts';
 import { lookupInstitutions, type PickerItem } from '../../api/institutions/lookup.ts';
 import { loadSettings } from '../../api/settings/service.ts';
@@ -31,6 +31,8 @@ export interface FormState {
   /** Idempotency key for this form instance: a double submit or a refresh files nothing twice. */
   formKey: string;
   powRequired: boolean;
+  /** A refusal that is not about the fields (429 rate limit, 503 decode queue full) and when to retry. */
+  refusal: { status: 429 | 503; retryAfter: string | null } | null;
   result: {
     trackingCode: string;
     leadName: string;
@@ -79,6 +81,7 @@ export async function handleComplaintForm(deps: Deps, request: Request, url: URL
     today: beijingDate(deps.clock.now()),
     formKey: randomUUID(),
     powRequired: deps.env.INTAKE_POW === 'on',
+    refusal: null,
     result: null,
   };
 
@@ -131,16 +134,12 @@ export async function handleComplaintForm(deps: Deps, request: Request, url: URL
     state.errors = [...(parsed.ok ? [] : parsed.issues), ...fileIssues.map((i) => ({ path: i.path, message: msg(i.key, lang) }))];
     return state;
   }
-  const prepared = await prepareEvidence(files);
-  if (!prepared.ok) {
-    state.errors = prepared.issues.map((i) => ({ path: i.path, message: msg(i.key, lang) }));
-    return state;
-  }
-
   try {
+    // The no-JS limit is taken before anything is decoded; images are decoded by fileComplaint,
+    // after its own gate (proof-of-work when one was sent, the per-mobile and per-IP counters).
     const powExempt = !parsed.data.pow && deps.env.INTAKE_POW === 'on';
     if (powExempt && ip) await deps.db.write((tx) => consumeRateLimit(tx, `intake:form-nopow:${ip}`, NO_POW_FORM_LIMIT, deps.clock.now()));
-    const { result } = await submitComplaint(deps, parsed.data, { ip, idempotencyKey: `form-${state.formKey}`, powExempt }, prepared.files);
+    const { result } = await fileComplaint(deps, parsed.data, { ip, idempotencyKey: `form-${state.formKey}`, powExempt }, files);
     const depts = await deps.db.read.select({ code: departments.code, nameZh: departments.nameZh, nameEn: departments.nameEn }).from(departments);
     const name = (code: string) => {
       const d = depts.find((x) => x.code === code);
@@ -158,6 +157,7 @@ export async function handleComplaintForm(deps: Deps, request: Request, url: URL
     if (!(err instanceof ApiError)) throw err;
     const body = apiErrorBody(err, lang).error;
     state.errors = body.issues?.length ? body.issues : [{ path: '(body)', message: body.message }];
+    if (err.status === 429 || err.status === 503) state.refusal = { status: err.status, retryAfter: err.headers?.['Retry-After'] ?? null };
   }
   return state;
 }
