@@ -11,6 +11,7 @@ import { asc, eq, inArray } from 'drizzle-orm';
 import * as t from '../../db/schema.ts';
 import { appendAudit } from '../audit/log.ts';
 import { beijingDate } from '../calendar/working-days.ts';
+import { evidenceDownloadName } from '../complaints/evidence.ts';
 import { TRACKING_CODE_PATTERN } from '../complaints/schema.ts';
 import { actionAvailable, MODERATION_ACTIONS, type Actor } from '../complaints/workflow.ts';
 import type { Deps } from '../deps.ts';
@@ -145,7 +146,8 @@ export async function caseView(deps: Deps, caller: Caller, rawCode: string, meta
       consentPublication: c.consentPublication,
     },
     parent,
-    attachments: files.map((f) => ({ ...f, createdAt: f.createdAt.toISOString() })),
+    // downloadName: what the download will be called; originalName is for reading only.
+    attachments: files.map((f, i) => ({ ...f, downloadName: evidenceDownloadName(c.trackingCode, i + 1, f.mime), createdAt: f.createdAt.toISOString() })),
     routing: { rule: c.routingRule, lead: dept(c.leadDept), clusterId: c.clusterId },
     coHandlers: coRows.map((r) => ({ ...dept(r.departmentCode), addedAt: r.addedAt.toISOString(), addedBy: r.addedBy })),
     assignee: person(c.assigneeId),

@@ -88,6 +88,12 @@ export function sniffEvidenceType(bytes: Uint8Array): EvidenceMime | null {
 
 const EXT: Record<EvidenceMime, string> = { 'image/jpeg': 'jpg', 'image/png': 'png', 'application/pdf': 'pdf' };
 
+/**
+ * The only name a stored file is ever served under: `<tracking code>-<n>.<ext>`, n its place in
+ * the case counted from 1, the extension from the type recognised here (never the parent's name).
+ */
+export const evidenceDownloadName = (trackingCode: string, position: number, mime: EvidenceMime) => `${trackingCode}-${position}.${EXT[mime]}`;
+
 // Control characters and bidi overrides (a name like "invoice\u202Egpj.exe" must not display as .jpg).
 const UNSAFE_NAME = /[\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
 
