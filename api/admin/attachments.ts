@@ -53,5 +53,5 @@ export async function openAttachment(deps: Deps, caller: Caller, rawCode: string
       detail: { attachmentId: a.id, relation: relationOf(caller, handlers) },
     }),
   );
-  return { mime: a.mime, content: a.content, disposition: `attachment; filename="${evidenceDownloadName(row.trackingCode, position, a.mime)}"` };
+  return { mime: a.mime, content: deps.pii.revealBytes(a.content), disposition: `attachment; filename="${evidenceDownloadName(row.trackingCode, position, a.mime)}"` };
 }

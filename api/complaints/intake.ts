@@ -113,8 +113,11 @@ const recentCap = (settings: Settings) => Math.max(0, settings.clusterThreshold 
  */
 export interface PreparedComplaint {
   data: ComplaintData;
-  files: readonly EvidenceFile[];
-  ip: string | null;
+  /** Evidence as it is stored: content and original name encrypted, size and hash of the plain file. */
+  files: readonly StoredEvidence[];
+  /** Keyed hash of the client IP (the per-IP counter's key) and the IP encrypted (the audit row). */
+  ipKey: string | null;
+  ipEnc: string | null;
   isDemo: boolean;
   nowMs: number;
   today: string;
@@ -122,11 +125,21 @@ export interface PreparedComplaint {
   fingerprint: string;
   parentNameEnc: string;
   mobileEnc: string;
+  descriptionEnc: string | null;
   idemKey: string | null;
   institutionKey: string;
   /** null: not checked (switched off, demo, or the no-JS form); otherwise the verdict, used after the replay check. */
   pow: PowCheck | null;
   checkLimits: boolean;
+}
+
+/** An evidence file as the attachments table holds it (see PreparedComplaint.files). */
+export interface StoredEvidence {
+  mime: EvidenceFile['mime'];
+  originalNameEnc: string;
+  size: number;
+  sha256: string;
+  contentEnc: Buffer;
 }
 
 export function prepareComplaint(deps: Pick<Deps, 'clock' | 'pii' | 'env' | 'keys'>, data: ComplaintData, ctx: IntakeContext, files: readonly EvidenceFile[] = []): PreparedComplaint {
@@ -137,8 +150,9 @@ export function prepareComplaint(deps: Pick<Deps, 'clock' | 'pii' | 'env' | 'key
   const checkPow = deps.env.INTAKE_POW === 'on' && !ctx.isDemo && !ctx.powExempt;
   return {
     data,
-    files,
-    ip: ctx.ip,
+    files: files.map((f) => ({ mime: f.mime, originalNameEnc: deps.pii.encrypt(f.originalName), size: f.content.length, sha256: f.sha256, contentEnc: deps.pii.encryptBytes(f.content) })),
+    ipKey: ctx.ip ? deps.pii.ipKey(ctx.ip) : null,
+    ipEnc: ctx.ip ? deps.pii.encrypt(ctx.ip) : null,
     isDemo: !!ctx.isDemo,
     nowMs: now.getTime(),
     today,
@@ -146,6 +160,7 @@ export function prepareComplaint(deps: Pick<Deps, 'clock' | 'pii' | 'env' | 'key
     fingerprint: requestFingerprint(data, files),
     parentNameEnc: deps.pii.encrypt(data.parentName),
     mobileEnc: deps.pii.encrypt(data.mobile),
+    descriptionEnc: data.description ? deps.pii.encrypt(data.description) : null,
     idemKey: ctx.idempotencyKey ? `complaint:${ctx.idempotencyKey}` : null,
     institutionKey: data.institutionId ? data.institutionId : `name:${normaliseOperatorName(data.institutionName!)}`,
     pow: checkPow ? verifyPow(deps.keys.pow, data.pow, now) : null,
@@ -153,9 +168,9 @@ export function prepareComplaint(deps: Pick<Deps, 'clock' | 'pii' | 'env' | 'key
   };
 }
 
-/** The intake counters a complaint takes (per mobile number, per client IP). */
-function intakeLimitEntries(mobileHash: string, ip: string | null) {
-  return [{ key: `intake:mobile:${mobileHash}`, limit: INTAKE_LIMITS.perMobile }, ...(ip ? [{ key: `intake:ip:${ip}`, limit: INTAKE_LIMITS.perIp }] : [])];
+/** The intake counters a complaint takes: per mobile number and per client IP, both by keyed hash. */
+function intakeLimitEntries(mobileHash: string, ipKey: string | null) {
+  return [{ key: `intake:mobile:${mobileHash}`, limit: INTAKE_LIMITS.perMobile }, ...(ipKey ? [{ key: `intake:ip-key:${ipKey}`, limit: INTAKE_LIMITS.perIp }] : [])];
 }
 
 const sha256Hex = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -197,7 +212,7 @@ async function admitDecoding(deps: Deps, data: ComplaintData, ctx: IntakeContext
     const raw = rawTx(tx);
     const [ban] = await raw.all('SELECT 1 AS banned FROM banned_mobiles WHERE mobile_hash = ?', [mobileHash]);
     if (ban) throw new ApiError(403, 'banned', 'banned');
-    await consumeRateLimits(raw, intakeLimitEntries(mobileHash, ctx.ip), now);
+    await consumeRateLimits(raw, intakeLimitEntries(mobileHash, ctx.ip ? deps.pii.ipKey(ctx.ip) : null), now);
   });
   return { limitsTaken: true };
 }
@@ -254,7 +269,7 @@ export interface IntakeWriter {
 
 /** The one write transaction of intake (see the top of this file). Runs on either thread. */
 export async function saveComplaint(db: Db, p: PreparedComplaint): Promise<SavedComplaint> {
-  const { data, files, mobileHash, fingerprint, idemKey, institutionKey, parentNameEnc, mobileEnc } = p;
+  const { data, files, mobileHash, fingerprint, idemKey, institutionKey, parentNameEnc, mobileEnc, descriptionEnc } = p;
   const now = new Date(p.nowMs);
   const today = p.today;
 
@@ -299,7 +314,7 @@ export async function saveComplaint(db: Db, p: PreparedComplaint): Promise<Saved
 
     if (found!.banned) throw new ApiError(403, 'banned', 'banned');
     if (p.checkLimits) {
-      await consumeRateLimits(raw, intakeLimitEntries(mobileHash, p.ip), now);
+      await consumeRateLimits(raw, intakeLimitEntries(mobileHash, p.ipKey), now);
     }
 
     // References: a registered institution, or a typed operator in a known town.
@@ -354,7 +369,7 @@ export async function saveComplaint(db: Db, p: PreparedComplaint): Promise<Saved
       data.amountRequested,
       data.paidVia,
       data.reason,
-      data.description ?? null,
+      descriptionEnc,
       parentNameEnc,
       mobileEnc,
       mobileHash,
@@ -381,7 +396,7 @@ export async function saveComplaint(db: Db, p: PreparedComplaint): Promise<Saved
 
     if (files.length) {
       await tx.insert(t.attachments).values(
-        files.map((f) => ({ complaintId, mime: f.mime, originalName: f.originalName, size: f.content.length, sha256: f.sha256, content: f.content, createdAt: now })),
+        files.map((f) => ({ complaintId, mime: f.mime, originalName: f.originalNameEnc, size: f.size, sha256: f.sha256, content: f.contentEnc, createdAt: now })),
       );
     }
 
@@ -441,7 +456,7 @@ export async function saveComplaint(db: Db, p: PreparedComplaint): Promise<Saved
       action: 'complaint.submit',
       objectType: 'complaint',
       objectId: String(complaintId),
-      ip: p.ip,
+      ip: p.ipEnc,
       detail: { rule: routing.rule, lead: routing.lead, clusterId, ...(files.length ? { evidenceFiles: files.length } : {}) },
     });
 

@@ -21,7 +21,7 @@ const notFound = () => new ApiError(404, 'not_found', 'complaint_not_found');
  * not-found error as for an unknown code. Rate-limited per IP against guessing the four digits.
  */
 export async function findForParent(deps: Deps, code: string, last4: string, ip: string | null) {
-  if (ip) await deps.db.write((tx) => consumeRateLimit(tx, `track:ip:${ip}`, TRACK_LIMIT, deps.clock.now()));
+  if (ip) await deps.db.write((tx) => consumeRateLimit(tx, `track:ip-key:${deps.pii.ipKey(ip)}`, TRACK_LIMIT, deps.clock.now()));
   const [c] = await deps.db.read.select().from(t.complaints).where(eq(t.complaints.trackingCode, code));
   // Compare against a dummy when there is no number, so both paths do the same work.
   const actual = c?.mobileEnc ? deps.pii.decrypt(c.mobileEnc).slice(-4) : '----';
@@ -74,7 +74,7 @@ export async function trackComplaint(deps: Deps, code: string, last4: string, ip
       at: e.at.toISOString(),
       kind: e.kind,
       toStatus: e.toStatus,
-      note: e.publicNote,
+      note: deps.pii.reveal(e.publicNote),
     })),
   };
 }

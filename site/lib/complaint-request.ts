@@ -138,7 +138,7 @@ export async function handleComplaintForm(deps: Deps, request: Request, url: URL
     // The no-JS limit is taken before anything is decoded; images are decoded by fileComplaint,
     // after its own gate (proof-of-work when one was sent, the per-mobile and per-IP counters).
     const powExempt = !parsed.data.pow && deps.env.INTAKE_POW === 'on';
-    if (powExempt && ip) await deps.db.write((tx) => consumeRateLimit(tx, `intake:form-nopow:${ip}`, NO_POW_FORM_LIMIT, deps.clock.now()));
+    if (powExempt && ip) await deps.db.write((tx) => consumeRateLimit(tx, `intake:form-nopow-key:${deps.pii.ipKey(ip)}`, NO_POW_FORM_LIMIT, deps.clock.now()));
     const { result } = await fileComplaint(deps, parsed.data, { ip, idempotencyKey: `form-${state.formKey}`, powExempt }, files);
     const depts = await deps.db.read.select({ code: departments.code, nameZh: departments.nameZh, nameEn: departments.nameEn }).from(departments);
     const name = (code: string) => {
