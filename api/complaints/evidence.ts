@@ -11,7 +11,7 @@
  *   starts with "%PDF-" must also have a PDF's skeleton (objects, a cross-reference table or
  *   stream, an end-of-file marker), so a renamed script or page with a PDF header is refused.
  * - Decoding is the one expensive step of intake, so it comes last and is rationed: the caller
- *   runs it only after the proof-of-work and the rate limits (fileComplaint, intake.ts), after the
+ *   runs it only after the proof-of-work and the rate limits (fileComplaint, file-complaint.ts), after the
  *   images' dimensions were read from their headers and held to a per-request pixel budget
  *   (measureEvidence), and through one bounded queue for the whole process (evidenceDecodes).
  *

@@ -1,6 +1,6 @@
 /**
  * readIntakeRequest(request, lang): one web Request → validated complaint data + evidence files
- * that passed the cheap checks (not decoded yet: fileComplaint in intake.ts decodes them only
+ * that passed the cheap checks (not decoded yet: fileComplaint in file-complaint.ts decodes them only
  * after the proof-of-work and the rate limits), or a ready-to-send error. Shared by the API route (JSON from the form island, multipart
  * with files) and the site's on-demand page that takes the plain HTML form POST without
  * JavaScript (multipart, or urlencoded when no file input is used), so both paths validate,
@@ -28,7 +28,7 @@ export const INTAKE_BODY_LIMITS: Record<IntakeFormat, number> = {
 export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_-]{8,128}$/;
 
 export type IntakeRequestResult =
-  /** `files`: as uploaded, checked by checkEvidence; decoded later by fileComplaint (intake.ts). */
+  /** `files`: as uploaded, checked by checkEvidence; decoded later by fileComplaint (file-complaint.ts). */
   | { ok: true; data: ComplaintData; files: UploadedFile[]; idempotencyKey: string | null }
   | { ok: false; status: 400 | 413 | 415 | 422; body: ErrorBody };
 

@@ -6,7 +6,7 @@ import { Hono } from 'hono';
 import type { AppEnv } from '../app.ts';
 import { ApiError, parseWith, validationError } from '../lib/errors.ts';
 import { TrackQuerySchema } from './schema.ts';
-import { fileComplaint } from './intake.ts';
+import { fileComplaint } from './file-complaint.ts';
 import { readIntakeRequest } from './intake-request.ts';
 import { issueChallenge } from './pow.ts';
 import { trackComplaint } from './tracking.ts';

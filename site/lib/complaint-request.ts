@@ -10,7 +10,7 @@ import { departments, institutions, towns as townsTable } from '../../db/schema.
 import { ApiError, apiErrorBody, parseWith, type ErrorIssue } from '../../api/lib/errors.ts';
 import { msg, type Lang } from '../../api/lib/messages.ts';
 import { ComplaintInputSchema } from '../../api/complaints/schema.ts';
-import { fileComplaint } from '../../api/complaints/intake.ts';
+import { fileComplaint } from '../../api/complaints/file-complaint.ts';
 import { checkEvidence, EVIDENCE_FIELD, type UploadedFile } from '../../api/complaints/evidence.ts';
 import { INTAKE_BODY_LIMITS, readBody, TooLarge } from '../../api/complaints/intake-request.ts';
 import { lookupInstitutions, type PickerItem } from '../../api/institutions/lookup.ts';

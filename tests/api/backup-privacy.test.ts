@@ -11,7 +11,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as t from '../../db/schema.ts';
 import { applyAction } from '../../api/complaints/workflow.ts';
-import { fileComplaint } from '../../api/complaints/intake.ts';
+import { fileComplaint } from '../../api/complaints/file-complaint.ts';
 import { ComplaintInputSchema } from '../../api/complaints/schema.ts';
 import { trackComplaint } from '../../api/complaints/tracking.ts';
 import { logInAs, seedStaff } from '../helpers/admin-session.ts';
