@@ -8,6 +8,7 @@ import { systemClock, type Clock } from './lib/clock.ts';
 import { createLogger } from './logger.ts';
 import { deriveKeys, loadMasterKey } from './security/keys.ts';
 import { createPii } from './security/pii.ts';
+import { encryptLegacyPersonalData } from './security/pii-at-rest.ts';
 
 export async function createDeps(
   env: Env,
@@ -35,5 +36,12 @@ export async function createDeps(
   });
   if (opts.migrate !== false) await migrateDb(db);
   const keys = deriveKeys(loadMasterKey(env));
-  return { db, env, keys, pii: createPii(keys), clock: opts.clock ?? systemClock, log };
+  const pii = createPii(keys);
+  if (opts.migrate !== false) {
+    // Rows from before encryption at rest covered descriptions, notes, files and IPs (needs the key,
+    // so it cannot be a migration); a no-op once done (api/security/pii-at-rest.ts).
+    const converted = await encryptLegacyPersonalData({ db, pii });
+    if (converted) log.info(converted, 'personal data at rest: earlier rows encrypted');
+  }
+  return { db, env, keys, pii, clock: opts.clock ?? systemClock, log };
 }

@@ -432,6 +432,7 @@ export const complaints = sqliteTable(
     amountRequestedFen: integer('amount_requested_fen').notNull(),
     paidVia: text('paid_via', { enum: PAID_VIA }).notNull(),
     reason: text('reason', { enum: COMPLAINT_REASONS }).notNull(),
+    /** The parent's narrative, encrypted (pii.encrypt, api/security/pii.ts); null once purged. */
     description: text('description'),
     /** Encrypted personal data (AES-256-GCM, key from env); null once purged by retention. */
     parentNameEnc: text('parent_name_enc'),
@@ -547,7 +548,7 @@ export const queueCounts = sqliteTable(
   (t) => [primaryKey({ columns: [t.scope, t.status] })],
 );
 
-/** The timeline. `publicNote` is shown to the parent; `staffNote` only to staff. */
+/** The timeline. `publicNote` is shown to the parent; `staffNote` only to staff. Both stored encrypted (pii.encrypt). */
 export const complaintEvents = sqliteTable(
   'complaint_events',
   {
@@ -577,10 +578,14 @@ export const attachments = sqliteTable(
       .references(() => complaints.id, { onDelete: 'cascade' }),
     /** Recognised from magic bytes, never from the client's claim. */
     mime: text('mime', { enum: ['image/jpeg', 'image/png', 'application/pdf'] }).notNull(),
+    /** The name the parent's device gave the file, encrypted (pii.encrypt); shown as text, never served as a file name. */
     originalName: text('original_name').notNull(),
     size: integer('size').notNull(),
     sha256: text('sha256').notNull(),
-    /** Kept in the database so every app process sees it (no local disk state). */
+    /**
+     * Kept in the database so every app process sees it (no local disk state); encrypted
+     * (pii.encryptBytes). `size` and `sha256` describe the file itself, not the stored ciphertext.
+     */
     content: blob('content', { mode: 'buffer' }).notNull(),
     createdAt: createdAt(),
   },
@@ -631,6 +636,7 @@ export const auditLog = sqliteTable(
     action: text('action').notNull(),
     objectType: text('object_type').notNull(),
     objectId: text('object_id'),
+    /** Client IP; encrypted (pii.encrypt) for parents' requests since encryption at rest covers it. */
     ip: text('ip'),
     detail: text('detail', { mode: 'json' }).$type<Record<string, unknown>>(),
     prevHash: text('prev_hash').notNull(),

@@ -2,28 +2,36 @@
  * Staff download of a complaint's evidence files (contracts, receipts: personal data through and
  * through). Only staff of a handling department may open them — the same rule as the parent's
  * name and number — and every download writes an audit row. Files are always served as
- * downloads with a sandboxing CSP, never rendered inline in the admin's origin.
+ * downloads with a sandboxing CSP and nosniff, never rendered inline in the admin's origin.
+ *
+ * The file name a download gets is generated: `<tracking code>-<n>.<ext>`, n the file's place in
+ * the case (1–5) and the extension from the type recognised at intake (jpg/png/pdf). The name the
+ * parent's phone gave the file can hold anything (a child's name, "身份证.jpg.exe", control
+ * characters) and is only ever shown as text on the case page, never handed to a file system.
  */
-import { and, eq } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import * as t from '../../db/schema.ts';
 import { appendAudit } from '../audit/log.ts';
 import type { Deps } from '../deps.ts';
+import { evidenceDownloadName } from '../complaints/evidence.ts';
 import { ApiError } from '../lib/errors.ts';
 import { maySeePersonalData, relationOf, type Caller } from './access.ts';
 import { findCaseFor } from './case-view.ts';
 
-const EXTENSIONS: Record<string, string> = { 'image/jpeg': 'jpg', 'image/png': 'png', 'application/pdf': 'pdf' };
-
 export interface AttachmentDownload {
   mime: string;
   content: Buffer;
-  /** Content-Disposition value: an ASCII fallback name plus the parent's original name (RFC 6266). */
+  /** Content-Disposition value: `attachment` with the generated name only. */
   disposition: string;
 }
 
 export async function openAttachment(deps: Deps, caller: Caller, rawCode: string, rawId: string, meta: { ip: string | null }): Promise<AttachmentDownload> {
   const { row, handlers } = await findCaseFor(deps, caller, rawCode);
   if (!/^\d{1,12}$/.test(rawId)) throw new ApiError(404, 'not_found', 'not_found');
+  // Every file of the case in upload order: the requested one's place gives its download name.
+  const files = await deps.db.read.select({ id: t.attachments.id }).from(t.attachments).where(eq(t.attachments.complaintId, row.id)).orderBy(asc(t.attachments.id));
+  const position = files.findIndex((f) => f.id === Number(rawId)) + 1;
+  if (!position) throw new ApiError(404, 'not_found', 'not_found');
   const [a] = await deps.db.read
     .select()
     .from(t.attachments)
@@ -45,12 +53,5 @@ export async function openAttachment(deps: Deps, caller: Caller, rawCode: string
       detail: { attachmentId: a.id, relation: relationOf(caller, handlers) },
     }),
   );
-  const ext = EXTENSIONS[a.mime] ?? 'bin';
-  // The original name may hold anything a phone put there; quotes and controls never reach the header.
-  const original = a.originalName.replace(/[\u0000-\u001f\u007f"\\]/g, '_').slice(0, 150) || `evidence.${ext}`;
-  return {
-    mime: a.mime,
-    content: a.content,
-    disposition: `attachment; filename="${row.trackingCode}-${a.id}.${ext}"; filename*=UTF-8''${encodeURIComponent(original)}`,
-  };
+  return { mime: a.mime, content: deps.pii.revealBytes(a.content), disposition: `attachment; filename="${evidenceDownloadName(row.trackingCode, position, a.mime)}"` };
 }

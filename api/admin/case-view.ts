@@ -3,7 +3,9 @@
  * timeline with staff notes, deadlines, handling departments, the version for optimistic edits,
  * and the actions the workflow and the caller's role both allow right now.
  *
- * Personal data is decrypted only for staff of a handling department, and every such view writes
+ * The description, notes and file names are stored encrypted (api/security/pii.ts) and decrypted
+ * here for every caller who may see the case. The parent's name and number are decrypted only
+ * for staff of a handling department, and every such view writes
  * an audit row (who, which case, from where) before the data leaves the server. Everyone else who
  * may see the case gets it masked.
  */
@@ -11,6 +13,7 @@ import { asc, eq, inArray } from 'drizzle-orm';
 import * as t from '../../db/schema.ts';
 import { appendAudit } from '../audit/log.ts';
 import { beijingDate } from '../calendar/working-days.ts';
+import { evidenceDownloadName } from '../complaints/evidence.ts';
 import { TRACKING_CODE_PATTERN } from '../complaints/schema.ts';
 import { actionAvailable, MODERATION_ACTIONS, type Actor } from '../complaints/workflow.ts';
 import type { Deps } from '../deps.ts';
@@ -140,12 +143,13 @@ export async function caseView(deps: Deps, caller: Caller, rawCode: string, meta
       amountRequested: c.amountRequestedFen / 100,
       paidVia: c.paidVia,
       reason: c.reason,
-      description: c.description,
+      description: deps.pii.reveal(c.description),
       consentProcessing: c.consentProcessing,
       consentPublication: c.consentPublication,
     },
     parent,
-    attachments: files.map((f) => ({ ...f, createdAt: f.createdAt.toISOString() })),
+    // downloadName: what the download will be called; originalName is for reading only.
+    attachments: files.map((f, i) => ({ ...f, originalName: deps.pii.reveal(f.originalName), downloadName: evidenceDownloadName(c.trackingCode, i + 1, f.mime), createdAt: f.createdAt.toISOString() })),
     routing: { rule: c.routingRule, lead: dept(c.leadDept), clusterId: c.clusterId },
     coHandlers: coRows.map((r) => ({ ...dept(r.departmentCode), addedAt: r.addedAt.toISOString(), addedBy: r.addedBy })),
     assignee: person(c.assigneeId),
@@ -172,8 +176,8 @@ export async function caseView(deps: Deps, caller: Caller, rawCode: string, meta
       toStatus: e.toStatus,
       actor: e.actorStaffId ? (person(e.actorStaffId) ?? { id: e.actorStaffId, displayName: null, department: e.actorDept }) : null,
       actorDept: e.actorDept ? dept(e.actorDept) : null,
-      publicNote: e.publicNote,
-      staffNote: e.staffNote,
+      publicNote: deps.pii.reveal(e.publicNote),
+      staffNote: deps.pii.reveal(e.staffNote),
       data: e.data,
     })),
     asOf: today,

@@ -92,7 +92,7 @@ export function systemRoutes() {
     const { lang, deps } = c.var;
     const parsed = parseWith(AuditQuerySchema, c.req.query(), lang);
     if (!parsed.ok) return c.json(validationError(parsed.issues, lang), 422);
-    return c.json(await auditPage(deps.db, parsed.data));
+    return c.json(await auditPage(deps.db, parsed.data, deps.pii));
   });
 
   return r;

@@ -13,6 +13,7 @@ import { beijingMidnight, addCalendarDays, createWorkingCalendar } from '../cale
 import type { ErrorIssue } from '../lib/errors.ts';
 import { DEFAULT_SETTINGS, SettingsSchema, type Settings } from '../settings/defaults.ts';
 import { loadSettings } from '../settings/service.ts';
+import type { Pii } from '../security/pii.ts';
 
 export interface AdminActor {
   staffId: number;
@@ -284,7 +285,8 @@ export function maskIp(ip: string | null): string | null {
   return '*';
 }
 
-export async function auditPage(db: Db, q: AuditQuery) {
+/** `pii`: a parent's IP is stored encrypted (intake, rating); it is decrypted here only to be masked. */
+export async function auditPage(db: Db, q: AuditQuery, pii: Pick<Pii, 'reveal'>) {
   const where: SQL[] = [];
   if (q.action) where.push(eq(auditLog.action, q.action));
   if (q.objectType) where.push(eq(auditLog.objectType, q.objectType));
@@ -311,6 +313,6 @@ export async function auditPage(db: Db, q: AuditQuery) {
     .orderBy(desc(auditLog.id))
     .limit(q.limit + 1);
   const more = rows.length > q.limit;
-  const entries = rows.slice(0, q.limit).map((r) => ({ ...r, at: r.at.toISOString(), ip: r.actorKind === 'public' ? maskIp(r.ip) : r.ip }));
+  const entries = rows.slice(0, q.limit).map((r) => ({ ...r, at: r.at.toISOString(), ip: r.actorKind === 'public' ? maskIp(pii.reveal(r.ip)) : r.ip }));
   return { entries, nextCursor: more ? String(entries.at(-1)!.id) : null, chain: await verifyAuditChain(db) };
 }

@@ -1,6 +1,7 @@
 /**
- * readIntakeRequest(request, lang): one web Request → validated complaint data + cleaned evidence
- * files, or a ready-to-send error. Shared by the API route (JSON from the form island, multipart
+ * readIntakeRequest(request, lang): one web Request → validated complaint data + evidence files
+ * that passed the cheap checks (not decoded yet: fileComplaint in file-complaint.ts decodes them only
+ * after the proof-of-work and the rate limits), or a ready-to-send error. Shared by the API route (JSON from the form island, multipart
  * with files) and the site's on-demand page that takes the plain HTML form POST without
  * JavaScript (multipart, or urlencoded when no file input is used), so both paths validate,
  * limit and clean exactly alike.
@@ -14,7 +15,7 @@ import type { z } from 'zod';
 import { BodyTooLarge, readBytes } from '../http/body.ts';
 import { errorBody, parseWith, validationError, type ErrorBody, type ErrorIssue } from '../lib/errors.ts';
 import { msg, type Lang, type MessageKey } from '../lib/messages.ts';
-import { checkEvidence, EVIDENCE_FIELD, EVIDENCE_LIMITS, prepareEvidence, type EvidenceFile, type EvidenceIssue, type UploadedFile } from './evidence.ts';
+import { checkEvidence, EVIDENCE_FIELD, EVIDENCE_LIMITS, type EvidenceIssue, type UploadedFile } from './evidence.ts';
 import { ComplaintInputSchema, type ComplaintData } from './schema.ts';
 
 export type IntakeFormat = 'json' | 'multipart' | 'urlencoded';
@@ -29,7 +30,8 @@ export const INTAKE_BODY_LIMITS: Record<IntakeFormat, number> = {
 export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_-]{8,128}$/;
 
 export type IntakeRequestResult =
-  | { ok: true; data: ComplaintData; files: EvidenceFile[]; idempotencyKey: string | null }
+  /** `files`: as uploaded, checked by checkEvidence; decoded later by fileComplaint (file-complaint.ts). */
+  | { ok: true; data: ComplaintData; files: UploadedFile[]; idempotencyKey: string | null }
   | { ok: false; status: 400 | 413 | 415 | 422; body: ErrorBody };
 
 export interface ReadIntakeOptions {
@@ -129,8 +131,6 @@ export async function readIntakeRequest(request: Request, lang: Lang, opts: Read
   issues.push(...fileIssues);
   if (issues.length || !fields.ok) return invalid(issues, lang);
 
-  // Only now decode images: the expensive step runs for requests that are otherwise acceptable.
-  const evidence = await prepareEvidence(parsed.files);
-  if (!evidence.ok) return invalid(translate(evidence.issues, lang), lang);
-  return { ok: true, data: fields.data as z.output<typeof ComplaintInputSchema>, files: evidence.files, idempotencyKey };
+  // No image is decoded here: that waits for the proof-of-work and the counters (fileComplaint).
+  return { ok: true, data: fields.data as z.output<typeof ComplaintInputSchema>, files: parsed.files, idempotencyKey };
 }

@@ -43,7 +43,7 @@ export function crossError(err: unknown): CrossedError {
 
 /** Evidence bytes arrive as plain Uint8Arrays (structured clone drops Buffer); the insert wants Buffers. */
 function revive(p: PreparedComplaint): PreparedComplaint {
-  return { ...p, files: p.files.map((f) => ({ ...f, content: Buffer.from(f.content.buffer, f.content.byteOffset, f.content.byteLength) })) };
+  return { ...p, files: p.files.map((f) => ({ ...f, contentEnc: Buffer.from(f.contentEnc.buffer, f.contentEnc.byteOffset, f.contentEnc.byteLength) })) };
 }
 
 async function main() {

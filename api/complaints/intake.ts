@@ -34,6 +34,8 @@ export interface IntakeContext {
    * much tighter per-IP limit instead (site/lib/complaint-request.ts).
    */
   powExempt?: boolean;
+  /** The per-mobile and per-IP counters were already taken for this request (fileComplaint's gate, file-complaint.ts). */
+  limitsTaken?: boolean;
 }
 
 export interface IntakeResult {
@@ -59,14 +61,14 @@ export const normaliseOperatorName = (name: string) => name.normalize('NFKC').re
  * proof-of-work (a retry may carry a fresh one) and the uploaded files' hashes, in order (a retry
  * that attaches a different photo is a different request).
  */
-export function requestFingerprint(data: ComplaintData, files: readonly EvidenceFile[] = []): string {
+export function requestFingerprint(data: ComplaintData, files: readonly Pick<EvidenceFile, 'sourceSha256'>[] = []): string {
   const { pow: _pow, ...rest } = data;
   const h = createHash('sha256').update(JSON.stringify(rest));
   if (files.length) h.update(JSON.stringify(files.map((f) => f.sourceSha256)));
   return h.digest('hex');
 }
 
-const powFailed = () => new ApiError(422, 'pow_required', 'pow_required', [{ path: 'pow', key: 'pow_invalid' }]);
+export const powFailed = () => new ApiError(422, 'pow_required', 'pow_required', [{ path: 'pow', key: 'pow_invalid' }]);
 
 async function idempotentReplay(tx: Tx, key: string, fingerprint: string): Promise<IntakeResult | null> {
   const [row] = await tx.select().from(t.idempotencyKeys).where(eq(t.idempotencyKeys.key, key));
@@ -111,8 +113,11 @@ const recentCap = (settings: Settings) => Math.max(0, settings.clusterThreshold 
  */
 export interface PreparedComplaint {
   data: ComplaintData;
-  files: readonly EvidenceFile[];
-  ip: string | null;
+  /** Evidence as it is stored: content and original name encrypted, size and hash of the plain file. */
+  files: readonly StoredEvidence[];
+  /** Keyed hash of the client IP (the per-IP counter's key) and the IP encrypted (the audit row). */
+  ipKey: string | null;
+  ipEnc: string | null;
   isDemo: boolean;
   nowMs: number;
   today: string;
@@ -120,11 +125,21 @@ export interface PreparedComplaint {
   fingerprint: string;
   parentNameEnc: string;
   mobileEnc: string;
+  descriptionEnc: string | null;
   idemKey: string | null;
   institutionKey: string;
   /** null: not checked (switched off, demo, or the no-JS form); otherwise the verdict, used after the replay check. */
   pow: PowCheck | null;
   checkLimits: boolean;
+}
+
+/** An evidence file as the attachments table holds it (see PreparedComplaint.files). */
+export interface StoredEvidence {
+  mime: EvidenceFile['mime'];
+  originalNameEnc: string;
+  size: number;
+  sha256: string;
+  contentEnc: Buffer;
 }
 
 export function prepareComplaint(deps: Pick<Deps, 'clock' | 'pii' | 'env' | 'keys'>, data: ComplaintData, ctx: IntakeContext, files: readonly EvidenceFile[] = []): PreparedComplaint {
@@ -135,8 +150,9 @@ export function prepareComplaint(deps: Pick<Deps, 'clock' | 'pii' | 'env' | 'key
   const checkPow = deps.env.INTAKE_POW === 'on' && !ctx.isDemo && !ctx.powExempt;
   return {
     data,
-    files,
-    ip: ctx.ip,
+    files: files.map((f) => ({ mime: f.mime, originalNameEnc: deps.pii.encrypt(f.originalName), size: f.content.length, sha256: f.sha256, contentEnc: deps.pii.encryptBytes(f.content) })),
+    ipKey: ctx.ip ? deps.pii.ipKey(ctx.ip) : null,
+    ipEnc: ctx.ip ? deps.pii.encrypt(ctx.ip) : null,
     isDemo: !!ctx.isDemo,
     nowMs: now.getTime(),
     today,
@@ -144,11 +160,17 @@ export function prepareComplaint(deps: Pick<Deps, 'clock' | 'pii' | 'env' | 'key
     fingerprint: requestFingerprint(data, files),
     parentNameEnc: deps.pii.encrypt(data.parentName),
     mobileEnc: deps.pii.encrypt(data.mobile),
+    descriptionEnc: data.description ? deps.pii.encrypt(data.description) : null,
     idemKey: ctx.idempotencyKey ? `complaint:${ctx.idempotencyKey}` : null,
     institutionKey: data.institutionId ? data.institutionId : `name:${normaliseOperatorName(data.institutionName!)}`,
     pow: checkPow ? verifyPow(deps.keys.pow, data.pow, now) : null,
-    checkLimits: deps.env.INTAKE_RATE_LIMIT === 'on' && !ctx.isDemo,
+    checkLimits: deps.env.INTAKE_RATE_LIMIT === 'on' && !ctx.isDemo && !ctx.limitsTaken,
   };
+}
+
+/** The intake counters a complaint takes: per mobile number and per client IP, both by keyed hash. */
+export function intakeLimitEntries(mobileHash: string, ipKey: string | null) {
+  return [{ key: `intake:mobile:${mobileHash}`, limit: INTAKE_LIMITS.perMobile }, ...(ipKey ? [{ key: `intake:ip-key:${ipKey}`, limit: INTAKE_LIMITS.perIp }] : [])];
 }
 
 /**
@@ -178,7 +200,7 @@ export interface IntakeWriter {
 
 /** The one write transaction of intake (see the top of this file). Runs on either thread. */
 export async function saveComplaint(db: Db, p: PreparedComplaint): Promise<SavedComplaint> {
-  const { data, files, mobileHash, fingerprint, idemKey, institutionKey, parentNameEnc, mobileEnc } = p;
+  const { data, files, mobileHash, fingerprint, idemKey, institutionKey, parentNameEnc, mobileEnc, descriptionEnc } = p;
   const now = new Date(p.nowMs);
   const today = p.today;
 
@@ -223,11 +245,7 @@ export async function saveComplaint(db: Db, p: PreparedComplaint): Promise<Saved
 
     if (found!.banned) throw new ApiError(403, 'banned', 'banned');
     if (p.checkLimits) {
-      await consumeRateLimits(
-        raw,
-        [{ key: `intake:mobile:${mobileHash}`, limit: INTAKE_LIMITS.perMobile }, ...(p.ip ? [{ key: `intake:ip:${p.ip}`, limit: INTAKE_LIMITS.perIp }] : [])],
-        now,
-      );
+      await consumeRateLimits(raw, intakeLimitEntries(mobileHash, p.ipKey), now);
     }
 
     // References: a registered institution, or a typed operator in a known town.
@@ -282,7 +300,7 @@ export async function saveComplaint(db: Db, p: PreparedComplaint): Promise<Saved
       data.amountRequested,
       data.paidVia,
       data.reason,
-      data.description ?? null,
+      descriptionEnc,
       parentNameEnc,
       mobileEnc,
       mobileHash,
@@ -309,7 +327,7 @@ export async function saveComplaint(db: Db, p: PreparedComplaint): Promise<Saved
 
     if (files.length) {
       await tx.insert(t.attachments).values(
-        files.map((f) => ({ complaintId, mime: f.mime, originalName: f.originalName, size: f.content.length, sha256: f.sha256, content: f.content, createdAt: now })),
+        files.map((f) => ({ complaintId, mime: f.mime, originalName: f.originalNameEnc, size: f.size, sha256: f.sha256, content: f.contentEnc, createdAt: now })),
       );
     }
 
@@ -369,7 +387,7 @@ export async function saveComplaint(db: Db, p: PreparedComplaint): Promise<Saved
       action: 'complaint.submit',
       objectType: 'complaint',
       objectId: String(complaintId),
-      ip: p.ip,
+      ip: p.ipEnc,
       detail: { rule: routing.rule, lead: routing.lead, clusterId, ...(files.length ? { evidenceFiles: files.length } : {}) },
     });
 

@@ -6,7 +6,7 @@ import { Hono } from 'hono';
 import type { AppEnv } from '../app.ts';
 import { ApiError, parseWith, validationError } from '../lib/errors.ts';
 import { TrackQuerySchema } from './schema.ts';
-import { submitComplaint } from './intake.ts';
+import { fileComplaint } from './file-complaint.ts';
 import { readIntakeRequest } from './intake-request.ts';
 import { issueChallenge } from './pow.ts';
 import { trackComplaint } from './tracking.ts';
@@ -26,7 +26,7 @@ export function complaintRoutes() {
     // page's business and stays a 415 here, as documented in the OpenAPI description.
     const read = await readIntakeRequest(c.req.raw, lang, { formats: ['json', 'multipart'] });
     if (!read.ok) return c.json(read.body, read.status);
-    const { created, result } = await submitComplaint(deps, read.data, { ip: c.var.clientIp, idempotencyKey: read.idempotencyKey }, read.files);
+    const { created, result } = await fileComplaint(deps, read.data, { ip: c.var.clientIp, idempotencyKey: read.idempotencyKey }, read.files);
     c.header('Cache-Control', 'no-store');
     if (!created) c.header('Idempotent-Replayed', 'true');
     return c.json(result, 201);

@@ -32,7 +32,7 @@ const notFound = () => new ApiError(404, 'not_found', 'complaint_not_found');
  */
 export async function findForParent(deps: Deps, code: string, last4: string, ip: string | null) {
   const now = deps.clock.now();
-  if (ip) await deps.db.write((tx) => consumeRateLimit(tx, `track:ip:${ip}`, TRACK_LIMIT, now));
+  if (ip) await deps.db.write((tx) => consumeRateLimit(tx, `track:ip-key:${deps.pii.ipKey(ip)}`, TRACK_LIMIT, now));
   const key = codeKey(deps, code);
   const until = await lockedUntil(deps.db, key, TRACK_CODE_FAILURES, now);
   if (until) throw lockedError(until, now, 'track_code_locked');
@@ -91,7 +91,7 @@ export async function trackComplaint(deps: Deps, code: string, last4: string, ip
       at: e.at.toISOString(),
       kind: e.kind,
       toStatus: e.toStatus,
-      note: e.publicNote,
+      note: deps.pii.reveal(e.publicNote),
     })),
   };
 }

@@ -307,8 +307,9 @@ export async function applyAction(deps: Deps, complaintId: number, action: Actio
       toStatus: to,
       actorStaffId: actor.kind === 'staff' ? actor.staffId : null,
       actorDept: actor.kind === 'staff' ? actor.dept : null,
-      publicNote,
-      staffNote,
+      // Notes are encrypted at rest like everything else about the parent (api/security/pii.ts).
+      publicNote: publicNote === null ? null : deps.pii.encrypt(publicNote),
+      staffNote: staffNote === null ? null : deps.pii.encrypt(staffNote),
       data,
     });
     await appendAudit(tx, {
@@ -319,7 +320,8 @@ export async function applyAction(deps: Deps, complaintId: number, action: Actio
       action: `complaint.${action.type}`,
       objectType: 'complaint',
       objectId: String(complaintId),
-      ip: opts.ip ?? null,
+      // A parent's IP (rating) is personal data: stored encrypted; staff IPs stay readable for the audit page.
+      ip: opts.ip ? (actor.kind === 'public' ? deps.pii.encrypt(opts.ip) : opts.ip) : null,
       detail: { from: c.status, to, ...auditDetail },
     });
     return { status: to, version: updated[0]!.version };

@@ -16,7 +16,7 @@ export interface ErrorBody {
 
 export class ApiError extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 503,
     readonly code: string,
     readonly messageKey: MessageKey,
     /** Field issues whose messages are MessageKeys (translated on the way out). */

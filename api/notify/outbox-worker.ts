@@ -82,12 +82,12 @@ async function deliver(deps: Deps, n: Notifiers, row: OutboxRow, to: Recipients)
     const email = to.mailboxes.get(row.recipient);
     if (!email) return null; // department without an intake mailbox: nothing to send
     const mail = departmentMail(row.topic, row.payload as unknown as CaseSummary, deps.env.PUBLIC_BASE_URL);
-    return (await n.mailer.send({ to: email, ...mail })).id;
+    return (await n.mailer.send({ to: email, ...mail, outboxId: row.id })).id;
   }
   const mobileEnc = to.mobiles.get(Number(row.recipient));
   if (!mobileEnc) return null; // personal data already removed
   const p = row.payload as { trackingCode: string; acceptBy: string };
-  return (await n.sms.send({ mobile: deps.pii.decrypt(mobileEnc), text: parentAckSms(p.trackingCode, p.acceptBy) })).id;
+  return (await n.sms.send({ mobile: deps.pii.decrypt(mobileEnc), text: parentAckSms(p.trackingCode, p.acceptBy), outboxId: row.id })).id;
 }
 
 type Outcome = { row: OutboxRow; at: Date } & ({ providerId: string | null } | { error: Error });

@@ -10,8 +10,8 @@ import { departments, institutions, towns as townsTable } from '../../db/schema.
 import { ApiError, apiErrorBody, parseWith, type ErrorIssue } from '../../api/lib/errors.ts';
 import { msg, type Lang } from '../../api/lib/messages.ts';
 import { ComplaintInputSchema } from '../../api/complaints/schema.ts';
-import { submitComplaint } from '../../api/complaints/intake.ts';
-import { checkEvidence, prepareEvidence, EVIDENCE_FIELD, type UploadedFile } from '../../api/complaints/evidence.ts';
+import { fileComplaint } from '../../api/complaints/file-complaint.ts';
+import { checkEvidence, EVIDENCE_FIELD, type UploadedFile } from '../../api/complaints/evidence.ts';
 import { INTAKE_BODY_LIMITS } from '../../api/complaints/intake-request.ts';
 import { BodyTooLarge, readFormData } from '../../api/http/body.ts';
 import { lookupInstitutions, type PickerItem } from '../../api/institutions/lookup.ts';
@@ -24,8 +24,6 @@ import type { Deps } from '../../api/deps.ts';
 export interface FormState {
   values: Record<string, string>;
   errors: ErrorIssue[];
-  /** Set when the body itself was refused (413 over the limit); otherwise the page derives it. */
-  status?: 413;
   institution: { id: string; name: string; address: string } | null;
   picker: { query: string; items: PickerItem[] } | null;
   towns: { code: string; nameZh: string; nameEn: string }[];
@@ -34,6 +32,11 @@ export interface FormState {
   /** Idempotency key for this form instance: a double submit or a refresh files nothing twice. */
   formKey: string;
   powRequired: boolean;
+  /**
+   * A refusal that is not about the fields (413 body over the limit, 429 rate limit, 503 decode
+   * queue full) and when to retry.
+   */
+  refusal: { status: 413 | 429 | 503; retryAfter: string | null } | null;
   result: {
     trackingCode: string;
     leadName: string;
@@ -82,6 +85,7 @@ export async function handleComplaintForm(deps: Deps, request: Request, url: URL
     today: beijingDate(deps.clock.now()),
     formKey: randomUUID(),
     powRequired: deps.env.INTAKE_POW === 'on',
+    refusal: null,
     result: null,
   };
 
@@ -96,7 +100,7 @@ export async function handleComplaintForm(deps: Deps, request: Request, url: URL
     // Read under the same limit as the API (5 × 10 MB + fields), stopping early on a larger body.
     form = await readFormData(request, INTAKE_BODY_LIMITS.multipart);
   } catch (err) {
-    if (err instanceof BodyTooLarge) state.status = 413;
+    if (err instanceof BodyTooLarge) state.refusal = { status: 413, retryAfter: null };
     state.errors.push({ path: EVIDENCE_FIELD, message: msg(err instanceof BodyTooLarge ? 'payload_too_large_files' : 'unsupported_media', lang) });
     return state;
   }
@@ -134,16 +138,12 @@ export async function handleComplaintForm(deps: Deps, request: Request, url: URL
     state.errors = [...(parsed.ok ? [] : parsed.issues), ...fileIssues.map((i) => ({ path: i.path, message: msg(i.key, lang) }))];
     return state;
   }
-  const prepared = await prepareEvidence(files);
-  if (!prepared.ok) {
-    state.errors = prepared.issues.map((i) => ({ path: i.path, message: msg(i.key, lang) }));
-    return state;
-  }
-
   try {
+    // The no-JS limit is taken before anything is decoded; images are decoded by fileComplaint,
+    // after its own gate (proof-of-work when one was sent, the per-mobile and per-IP counters).
     const powExempt = !parsed.data.pow && deps.env.INTAKE_POW === 'on';
-    if (powExempt && ip) await deps.db.write((tx) => consumeRateLimit(tx, `intake:form-nopow:${ip}`, NO_POW_FORM_LIMIT, deps.clock.now()));
-    const { result } = await submitComplaint(deps, parsed.data, { ip, idempotencyKey: `form-${state.formKey}`, powExempt }, prepared.files);
+    if (powExempt && ip) await deps.db.write((tx) => consumeRateLimit(tx, `intake:form-nopow-key:${deps.pii.ipKey(ip)}`, NO_POW_FORM_LIMIT, deps.clock.now()));
+    const { result } = await fileComplaint(deps, parsed.data, { ip, idempotencyKey: `form-${state.formKey}`, powExempt }, files);
     const depts = await deps.db.read.select({ code: departments.code, nameZh: departments.nameZh, nameEn: departments.nameEn }).from(departments);
     const name = (code: string) => {
       const d = depts.find((x) => x.code === code);
@@ -161,6 +161,7 @@ export async function handleComplaintForm(deps: Deps, request: Request, url: URL
     if (!(err instanceof ApiError)) throw err;
     const body = apiErrorBody(err, lang).error;
     state.errors = body.issues?.length ? body.issues : [{ path: '(body)', message: body.message }];
+    if (err.status === 429 || err.status === 503) state.refusal = { status: err.status, retryAfter: err.headers?.['Retry-After'] ?? null };
   }
   return state;
 }

@@ -438,9 +438,9 @@ describe('GET /api/admin/complaints/:code/attachments/:id — evidence files, ha
       if (expected === 200) {
         expect(Buffer.from(await res.arrayBuffer())).toEqual(PDF);
         expect(res.headers.get('content-type')).toBe('application/pdf');
-        expect(res.headers.get('content-disposition')).toBe(
-          `attachment; filename="${c.code}-${fileId}.pdf"; filename*=UTF-8''${encodeURIComponent('培训合同 _王__.pdf')}`,
-        );
+        // A generated name only: the parent's file name (quotes, a newline, a child's name) never
+        // becomes a file name on a staff computer.
+        expect(res.headers.get('content-disposition')).toBe(`attachment; filename="${c.code}-1.pdf"`);
         expect(res.headers.get('x-content-type-options')).toBe('nosniff');
         expect(res.headers.get('content-security-policy')).toContain('sandbox');
         expect(res.headers.get('cache-control')).toBe('no-store');
@@ -461,7 +461,9 @@ describe('GET /api/admin/complaints/:code/attachments/:id — evidence files, ha
 
   it('the case view lists the file without its content', async () => {
     const body = await (await as['culture.handler']!.get(`/api/admin/complaints/${c.code}`)).json();
-    expect(body.attachments).toEqual([{ id: fileId, mime: 'application/pdf', originalName: '培训合同 "王"\n.pdf', size: PDF.length, sha256: 'x'.repeat(64), createdAt: expect.any(String) }]);
+    expect(body.attachments).toEqual([
+      { id: fileId, mime: 'application/pdf', originalName: '培训合同 "王"\n.pdf', downloadName: `${c.code}-1.pdf`, size: PDF.length, sha256: 'x'.repeat(64), createdAt: expect.any(String) },
+    ]);
   });
 });
 

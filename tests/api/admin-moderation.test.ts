@@ -30,7 +30,11 @@ const reload = async (id: number) => (await deps.db.read.select().from(t.complai
 const act = (who: string, r: Row, body: Record<string, unknown>) => as[who]!.post(`/api/admin/complaints/${r.trackingCode}/transitions`, { expectedVersion: r.version, ...body });
 const lastAudit = async (id: number) =>
   (await deps.db.read.select().from(t.auditLog).where(and(eq(t.auditLog.objectType, 'complaint'), eq(t.auditLog.objectId, String(id)))).orderBy(desc(t.auditLog.id)).limit(1))[0]!;
-const lastEvent = async (id: number) => (await deps.db.read.select().from(t.complaintEvents).where(eq(t.complaintEvents.complaintId, id)).orderBy(desc(t.complaintEvents.id)).limit(1))[0]!;
+/** The case's last event, its notes decrypted (stored encrypted, api/security/pii.ts). */
+const lastEvent = async (id: number) => {
+  const e = (await deps.db.read.select().from(t.complaintEvents).where(eq(t.complaintEvents.complaintId, id)).orderBy(desc(t.complaintEvents.id)).limit(1))[0]!;
+  return { ...e, publicNote: deps.pii.reveal(e.publicNote), staffNote: deps.pii.reveal(e.staffNote) };
+};
 
 let lead: string; // the lead department of demo-0001's cases
 let outsider: string; // a handler whose department neither leads nor co-handles them
@@ -124,7 +128,7 @@ describe('redact', () => {
     expect(ok.status).toBe(200);
     const after = await reload(r.id);
     expect(after.descriptionRedacted).toBe('家长反映机构拒绝退费，多次沟通无果。');
-    expect(after.description).toContain('诸葛明亮'); // the original stays for the handlers
+    expect(deps.pii.reveal(after.description)).toContain('诸葛明亮'); // the original stays for the handlers (encrypted)
     expect((await lastEvent(r.id)).kind).toBe('redact');
     expect(await lastAudit(r.id)).toMatchObject({ action: 'complaint.redact', detail: expect.objectContaining({ publishable: true }) });
   });

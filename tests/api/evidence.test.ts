@@ -29,7 +29,9 @@ afterAll(async () => {
 
 async function attachmentsOf(trackingCode: string) {
   const [c] = await deps.db.read.select({ id: t.complaints.id }).from(t.complaints).where(eq(t.complaints.trackingCode, trackingCode));
-  return deps.db.read.select().from(t.attachments).where(eq(t.attachments.complaintId, c!.id)).orderBy(t.attachments.id);
+  const rows = await deps.db.read.select().from(t.attachments).where(eq(t.attachments.complaintId, c!.id)).orderBy(t.attachments.id);
+  // Stored encrypted (api/security/pii.ts): what staff get back is the decrypted file and name.
+  return rows.map((r) => ({ ...r, originalName: deps.pii.reveal(r.originalName), content: deps.pii.revealBytes(r.content) }));
 }
 
 async function expect422(res: Response) {

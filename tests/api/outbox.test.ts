@@ -105,17 +105,18 @@ describe('outbox worker', () => {
     expect(again.every((r) => r.attempts === 2 && r.claimToken !== first[0]!.claimToken)).toBe(true);
   });
 
-  it('without SMTP_URL a mail is logged — recipient and subject, no body — and not sent', async () => {
+  it('without SMTP_URL a mail is logged — recipient and outbox row, no subject or body — and not sent', async () => {
     const lines: string[] = [];
     const log = createLogger('info', { write: (l: string) => void lines.push(l) });
     const mailer = createMailer(undefined, 'noreply@example.gov.cn', log);
     const before = received.length;
-    const { id } = await mailer.send({ to: 'edu@intake.example.gov.cn', subject: '【新投诉】测试', text: '正文不应出现在日志里' });
+    const { id } = await mailer.send({ to: 'edu@intake.example.gov.cn', subject: '【新投诉】测试', text: '正文不应出现在日志里', outboxId: 42 });
     expect(id).toMatch(/@not-sent\.invalid>$/);
     expect(received.length).toBe(before);
     expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0]!)).toMatchObject({ to: 'edu@intake.example.gov.cn', subject: '【新投诉】测试', id, msg: 'mail (no SMTP_URL: logged, not sent)' });
+    expect(JSON.parse(lines[0]!)).toMatchObject({ to: 'edu@intake.example.gov.cn', outboxId: 42, id, msg: 'mail (no SMTP_URL: logged, not sent)' });
     expect(lines[0]).not.toContain('正文');
+    expect(lines[0]).not.toContain('新投诉'); // the subject carries the tracking code
   });
 
   it('retries later with backoff when the mail server refuses, then delivers', async () => {

@@ -86,9 +86,9 @@ describe('per-code lock on tracking lookups', () => {
 describe('client IP for the limits', () => {
   it('behind the proxy, the per-IP counter is keyed by the right-most untrusted address', async () => {
     await app.request(`/api/complaints/${other}?last4=1234`, { headers: { 'x-forwarded-for': '6.6.6.6, 192.0.2.44' } });
-    const keys = (await deps.db.read.select().from(rateLimits).where(like(rateLimits.key, 'track:ip:%'))).map((r) => r.key);
-    expect(keys).toContain('track:ip:192.0.2.44');
-    expect(keys).not.toContain('track:ip:6.6.6.6');
+    const keys = (await deps.db.read.select().from(rateLimits).where(like(rateLimits.key, 'track:ip-key:%'))).map((r) => r.key);
+    expect(keys).toContain(`track:ip-key:${deps.pii.ipKey('192.0.2.44')}`);
+    expect(keys).not.toContain(`track:ip-key:${deps.pii.ipKey('6.6.6.6')}`);
   });
 
   it('an address over its per-IP limit is refused by the page before its body is read', async () => {

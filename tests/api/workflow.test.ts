@@ -77,7 +77,9 @@ async function refused(id: number, action: Action, actor: Actor, status: number,
 
 const lastEvent = async (id: number) => {
   const rows = await deps.db.read.select().from(t.complaintEvents).where(eq(t.complaintEvents.complaintId, id)).orderBy(t.complaintEvents.id);
-  return rows.at(-1)!;
+  const e = rows.at(-1)!;
+  // Notes are stored encrypted (api/security/pii.ts).
+  return { ...e, publicNote: deps.pii.reveal(e.publicNote), staffNote: deps.pii.reveal(e.staffNote) };
 };
 
 const at = (iso: string, plusMs = 0) => new Date(Date.parse(iso) + plusMs);

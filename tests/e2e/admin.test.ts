@@ -79,10 +79,12 @@ describe.skipIf(!availability.run)('staff admin in Chromium', () => {
     await expect(page.locator('[data-description]').innerText()).resolves.toContain('搬家');
     // The evidence file downloads through the admin API with the session cookie (audited there).
     const link = page.locator('[data-attachments] a[data-attachment]');
-    await expect(link.innerText()).resolves.toContain('收据');
+    // Named by the case, never by the parent's file name (shown beside it as text only).
+    await expect(link.innerText()).resolves.toBe(`${code}-1.png`);
+    await expect(page.locator('[data-attachments] [data-original-name]').innerText()).resolves.toBe('收据.png');
     const download = await page.request.get(`${baseUrl}${await link.getAttribute('href')}`);
     expect(download.status()).toBe(200);
-    expect(download.headers()['content-disposition']).toMatch(/^attachment;/);
+    expect(download.headers()['content-disposition']).toBe(`attachment; filename="${code}-1.png"`);
     const fileSha = createHash('sha256').update(await download.body()).digest('hex');
     // Forms only for what the workflow and the handler's role allow now.
     await expect(page.locator('[data-actions]').getAttribute('data-actions')).resolves.toBe('accept reject note add_cohandler');

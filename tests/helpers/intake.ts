@@ -51,11 +51,22 @@ export async function pngWithExif(): Promise<Buffer> {
     .toBuffer();
 }
 
-/** The smallest PDF a viewer opens; enough for magic-byte recognition. */
+/**
+ * The smallest PDF a viewer opens: objects, a cross-reference table, a trailer and %%EOF (intake
+ * checks that skeleton, see hasPdfStructure in api/complaints/evidence.ts).
+ */
 export function samplePdf(text = 'contract'): Buffer {
-  return Buffer.from(
-    `%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\n% ${text}\ntrailer<</Root 1 0 R>>\n%%EOF\n`,
-  );
+  const objects = ['<</Type/Catalog/Pages 2 0 R>>', '<</Type/Pages/Kids[3 0 R]/Count 1>>', '<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>'];
+  let body = `%PDF-1.4\n% ${text}\n`;
+  const offsets: number[] = [];
+  objects.forEach((o, i) => {
+    offsets.push(Buffer.byteLength(body, 'latin1'));
+    body += `${i + 1} 0 obj\n${o}\nendobj\n`;
+  });
+  const xrefAt = Buffer.byteLength(body, 'latin1');
+  body += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
+  body += `trailer\n<</Size ${objects.length + 1}/Root 1 0 R>>\nstartxref\n${xrefAt}\n%%EOF\n`;
+  return Buffer.from(body, 'latin1');
 }
 
 /** GPS IFD pointer tag (0x8825) as it appears in little- or big-endian EXIF. */

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { deriveKeys } from '../../api/security/keys.ts';
-import { createPii, maskMobile, maskName, normaliseMobile } from '../../api/security/pii.ts';
+import { createPii, isCiphertext, isEncryptedBytes, maskMobile, maskName, normaliseMobile } from '../../api/security/pii.ts';
 
 const pii = createPii(deriveKeys(Buffer.alloc(32, 7)));
 const otherPii = createPii(deriveKeys(Buffer.alloc(32, 8)));
@@ -109,5 +109,35 @@ describe('masking for display', () => {
     expect(maskName('欧阳娜娜·阿依古丽')).toBe('欧***');
     expect(maskName('Li Ming')).toBe('L***');
     expect(maskName('  ')).toBe('');
+  });
+});
+
+describe('encryption at rest for the rest of what a parent sends (description, notes, files, IP)', () => {
+  it('reveal reads both forms: our ciphertext decrypted, a plain text from before as it is', () => {
+    const stored = pii.encrypt('机构拒绝退费');
+    expect(isCiphertext(stored)).toBe(true);
+    expect(pii.reveal(stored)).toBe('机构拒绝退费');
+    expect(pii.reveal('旧版本的明文')).toBe('旧版本的明文');
+    expect(pii.reveal(null)).toBeNull();
+    // Ciphertext under another key is an error, never shown as if it were text.
+    expect(() => otherPii.reveal(stored)).toThrow();
+  });
+
+  it('bytes round-trip, start with a marker no evidence type has, and legacy files pass through', () => {
+    const jpeg = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(100, 9)]);
+    const stored = pii.encryptBytes(jpeg);
+    expect(isEncryptedBytes(stored)).toBe(true);
+    expect(stored.includes(jpeg.subarray(4, 40))).toBe(false);
+    expect(pii.revealBytes(stored)).toEqual(jpeg);
+    expect(pii.revealBytes(jpeg)).toBe(jpeg);
+    stored[20]! ^= 1;
+    expect(() => pii.revealBytes(stored)).toThrow();
+  });
+
+  it('ipKey is a keyed hash: stable, per key, without the address in it', () => {
+    expect(pii.ipKey('203.0.113.9')).toBe(pii.ipKey('203.0.113.9'));
+    expect(pii.ipKey('203.0.113.9')).not.toBe(otherPii.ipKey('203.0.113.9'));
+    expect(pii.ipKey('203.0.113.9')).not.toContain('203');
+    expect(pii.ipKey('203.0.113.9')).not.toBe(pii.mobileHash('203.0.113.9'));
   });
 });

@@ -215,7 +215,7 @@ export async function handleAudit(deps: Deps, request: Request, url: URL, ip: st
     state.fieldErrors = Object.fromEntries(parsed.issues.map((i) => [i.path, i.message]));
     return { kind: 'page', status: 422, state };
   }
-  state.page = await auditPage(deps.db, parsed.data);
+  state.page = await auditPage(deps.db, parsed.data, deps.pii);
   const keep = new URLSearchParams(Object.entries(filters).filter(([, v]) => v));
   if (state.page.nextCursor) {
     const q = new URLSearchParams(keep);
