@@ -20,6 +20,9 @@ export const TRACK_LIMIT = { limit: 30, windowMs: 10 * 60_000 };
  */
 export const TRACK_CODE_FAILURES: LockPolicy = { limit: 10, windowMs: 3_600_000, lockMs: 3_600_000 };
 
+/** The per-IP lookup counter's key: a keyed hash of the address (api/security/pii.ts), never the address. */
+export const trackIpKey = (deps: Pick<Deps, 'pii'>, ip: string) => `track:ip-key:${deps.pii.ipKey(ip)}`;
+
 /** The rate_limits key of a code: keyed hash, so the table never holds a code that opens a case. */
 const codeKey = (deps: Deps, code: string) => `track:code:${createHmac('sha256', deps.keys.lookup).update(`track:${code}`).digest('base64url').slice(0, 22)}`;
 
@@ -32,7 +35,7 @@ const notFound = () => new ApiError(404, 'not_found', 'complaint_not_found');
  */
 export async function findForParent(deps: Deps, code: string, last4: string, ip: string | null) {
   const now = deps.clock.now();
-  if (ip) await deps.db.write((tx) => consumeRateLimit(tx, `track:ip-key:${deps.pii.ipKey(ip)}`, TRACK_LIMIT, now));
+  if (ip) await deps.db.write((tx) => consumeRateLimit(tx, trackIpKey(deps, ip), TRACK_LIMIT, now));
   const key = codeKey(deps, code);
   const until = await lockedUntil(deps.db, key, TRACK_CODE_FAILURES, now);
   if (until) throw lockedError(until, now, 'track_code_locked');

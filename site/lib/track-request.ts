@@ -11,7 +11,7 @@ import { rateComplaint, RatingSchema } from '../../api/complaints/rating.ts';
 import type { Deps } from '../../api/deps.ts';
 import { BodyTooLarge, readFormData } from '../../api/http/body.ts';
 import { overLimit } from '../../api/security/rate-limit.ts';
-import { TRACK_LIMIT } from '../../api/complaints/tracking.ts';
+import { TRACK_LIMIT, trackIpKey } from '../../api/complaints/tracking.ts';
 
 export type TrackView = Awaited<ReturnType<typeof trackComplaint>>;
 
@@ -41,7 +41,7 @@ export async function handleTrack(deps: Deps, request: Request, ip: string | nul
   };
   // An address already over its lookup limit is answered before its body is read.
   if (ip) {
-    const over = await overLimit(deps.db, `track:ip:${ip}`, TRACK_LIMIT, deps.clock.now());
+    const over = await overLimit(deps.db, trackIpKey(deps, ip), TRACK_LIMIT, deps.clock.now());
     if (over) return limited(over);
   }
   let form: FormData;
