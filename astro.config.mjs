@@ -2,6 +2,7 @@
 import { defineConfig } from 'astro/config';
 import node from '@astrojs/node';
 import preact from '@astrojs/preact';
+import { noRawHtmlInMarkdown } from './site/lib/markdown-no-html.ts';
 
 // Static public site + on-demand admin pages, served by api/server.ts (node adapter in
 // middleware mode). Islands are hydrated from bundled scripts (no client: directives), so the
@@ -11,7 +12,8 @@ export default defineConfig({
   publicDir: './site/public',
   output: 'static',
   adapter: node({ mode: 'middleware' }),
-  integrations: [preact()],
+  // Notices and guides (content/) are rendered without any raw HTML they might contain.
+  integrations: [preact(), noRawHtmlInMarkdown()],
   site: 'http://localhost:4321',
   trailingSlash: 'ignore',
   i18n: {
