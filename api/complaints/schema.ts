@@ -81,7 +81,7 @@ export const yuanAsFen = z
   });
 
 /** An amount a parent paid or asks back: above 0, at most 1,000,000 yuan. */
-export const MAX_YUAN = 1_000_000;
+const MAX_YUAN = 1_000_000;
 const yuan = yuanAsFen
   .refine((fen) => fen > 0 && fen <= MAX_YUAN * 100, { error: 'amount_range' })
   .register(inputJsonSchemas, {
@@ -92,7 +92,7 @@ const yuan = yuanAsFen
     ],
   });
 
-export const MAX_CLASSES = 10_000;
+const MAX_CLASSES = 10_000;
 const count = z
   .union([z.number(), z.string()], { error: 'classes_invalid' })
   .transform((v, ctx) => {
@@ -110,8 +110,8 @@ const count = z
     ],
   });
 
-/** The earliest payment date a complaint may name. */
-export const EARLIEST_PAID_ON = '2015-01-01';
+/** The earliest payment date a complaint may name (the JSON pattern below allows years from 2015). */
+const EARLIEST_PAID_ON = '2015-01-01';
 
 const isoDate = z
   .string({ error: 'date_invalid' })
@@ -120,7 +120,7 @@ const isoDate = z
     const d = new Date(`${s}T00:00:00Z`);
     return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
   }, { error: 'date_invalid' })
-  // A calendar date from EARLIEST_PAID_ON's year on ("not after today" is in the description).
+  // A calendar date from EARLIEST_PAID_ON on ("not after today" is in the description).
   .register(inputJsonSchemas, { type: 'string', format: 'date', pattern: '^(?:201[5-9]|20[2-9][0-9]|2[1-9][0-9]{2}|[3-9][0-9]{3})-[0-9]{2}-[0-9]{2}$' });
 
 /** Checkbox/JSON boolean: true, "true", "on", "1". */
@@ -173,7 +173,7 @@ export const ComplaintInputSchema = z
       .register(inputJsonSchemas, { anyOf: [{ type: 'boolean', const: true }, { type: 'string', enum: ['true', 'on', '1'] }] }),
     consentPublication: flag().optional().transform((v) => v ?? false),
     /** Proof-of-work solution (see api/complaints/pow.ts); checked by the route, not stored. */
-    pow: z.preprocess(empty, z.string().max(200).optional()),
+    pow: optional(z.string().refine((s) => codePoints(s) <= 200, { error: 'text_long' }), { type: 'string', maxLength: 200 }),
   }, { error: 'unknown_field' })
   .superRefine((v, ctx) => {
     if (v.institutionId) {
@@ -188,7 +188,7 @@ export const ComplaintInputSchema = z
     }
     if (v.classesUsed > v.classesTotal) ctx.addIssue({ code: 'custom', path: ['classesUsed'], message: 'classes_used_range' });
     if (v.amountRequested > v.amountPaid) ctx.addIssue({ code: 'custom', path: ['amountRequested'], message: 'amount_requested_range' });
-    if (v.paidOn < '2015-01-01') ctx.addIssue({ code: 'custom', path: ['paidOn'], message: 'date_too_old' });
+    if (v.paidOn < EARLIEST_PAID_ON) ctx.addIssue({ code: 'custom', path: ['paidOn'], message: 'date_too_old' });
   });
 
 export type ComplaintInput = z.input<typeof ComplaintInputSchema>;

@@ -18,7 +18,7 @@ import { EVIDENCE_LIMITS } from '../complaints/evidence.ts';
 import { INTAKE_BODY_LIMITS } from '../complaints/intake-request.ts';
 import { POW_TTL_MS } from '../complaints/pow.ts';
 import { ADMIN_SECURITY_SCHEMES, adminPaths } from './admin-paths.ts';
-import { ChallengeSchema, ErrorBodySchema, InstitutionStatusSchema, IntakeResultSchema, TrackingViewSchema } from './responses.ts';
+import { ChallengeSchema, ErrorBodySchema, InstitutionLookupSchema, InstitutionStatusSchema, IntakeResultSchema, TrackingViewSchema } from './responses.ts';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -81,6 +81,7 @@ function responseSchemas(): Record<string, JsonSchema> {
   registry.add(ChallengeSchema, { id: 'Challenge' });
   registry.add(TrackingViewSchema, { id: 'TrackingView' });
   registry.add(InstitutionStatusSchema, { id: 'InstitutionStatus' });
+  registry.add(InstitutionLookupSchema, { id: 'InstitutionLookup' });
   registry.add(ErrorBodySchema, { id: 'Error' });
   const { schemas } = z.toJSONSchema(registry, { io: 'output', target: 'draft-2020-12', uri: (id) => `#/components/schemas/${id}` }) as { schemas: Record<string, JsonSchema> };
   for (const s of Object.values(schemas)) {
@@ -236,6 +237,17 @@ export function openApiDocument(): JsonSchema {
             '422': errorResponse('last4 is not four digits (validation_failed at last4)'),
             '429': errorResponse('Too many look-ups from this network (rate_limited)'),
           },
+        },
+      },
+      '/api/institutions/lookup': {
+        get: {
+          tags: ['institutions'],
+          operationId: 'lookupInstitutions',
+          security: [],
+          summary: 'Find registered institutions for the complaint form’s picker',
+          description: 'By name fragment, pinyin, initials, license number or credit code.',
+          parameters: [{ name: 'q', in: 'query', required: false, schema: { type: 'string' }, example: '华鼎', description: 'The first 40 characters count; under 2 characters finds nothing.' }],
+          responses: { '200': { description: 'Matches (cacheable for 5 minutes)', content: { 'application/json': { schema: ref('InstitutionLookup') } } } },
         },
       },
       '/api/institutions/{id}/status': {

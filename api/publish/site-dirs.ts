@@ -65,4 +65,3 @@ export function linkProjectModules(siteDir: string, root: string): void {
   symlinkSync(target, tmp);
   renameSync(tmp, link);
 }
-

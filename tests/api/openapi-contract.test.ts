@@ -209,11 +209,16 @@ describe('POST /api/complaints against its published schema', () => {
       ['paidOn 2014-12-31', { paidOn: '2014-12-31' }],
       ['paidOn 2015-01-01', { paidOn: '2015-01-01' }],
       ['paidOn 2024-02-30', { paidOn: '2024-02-30' }],
+      ['pow of 150 emoji (150 characters)', { pow: '😀'.repeat(150) }],
+      ['pow of 300 spaces (blank: not given)', { pow: ' '.repeat(300) }],
+      ['pow of 201 characters', { pow: 'x'.repeat(201) }],
+      ['institutionId with a blank institutionName', { institutionId: 'demo-0002', institutionName: '  ', institutionAddress: undefined, town: undefined }],
+      ['institutionId with a town', { institutionId: 'demo-0002', town: 'xindian', institutionName: undefined, institutionAddress: undefined }],
       ['consent "on"', { consentProcessing: 'on' }],
       ['consent "false"', { consentProcessing: 'false' }],
     ];
     for (const [name, patch] of cases) {
-      const body = { ...base, ...patch };
+      const body = wire({ ...base, ...patch });
       const schemaSays = validate(body);
       const res = await postJson(app, '/api/complaints', body);
       expect(res.status === 201, `${name}: schema ${schemaSays}, endpoint ${res.status} ${res.status === 201 ? '' : await res.text()}`).toBe(schemaSays);

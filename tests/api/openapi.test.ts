@@ -42,12 +42,12 @@ afterAll(async () => {
 });
 
 describe('the document', () => {
-  it('is OpenAPI 3.1 and lists every public complaint route and the institution status route, with no authentication', () => {
+  it('is OpenAPI 3.1 and lists every public route (complaints, institution lookup and status), with no authentication', () => {
     expect(doc.openapi).toMatch(/^3\.1\./);
     const documented = Object.entries(doc.paths)
       .filter(([p]) => !p.startsWith('/api/admin'))
       .flatMap(([p, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${p}`));
-    expect(documented.sort()).toEqual(['GET /api/complaints/challenge', 'GET /api/complaints/{trackingCode}', 'GET /api/institutions/{id}/status', 'POST /api/complaints'].sort());
+    expect(documented.sort()).toEqual(['GET /api/complaints/challenge', 'GET /api/complaints/{trackingCode}', 'GET /api/institutions/lookup', 'GET /api/institutions/{id}/status', 'POST /api/complaints'].sort());
     expect((doc as unknown as { security: unknown }).security).toEqual([]);
     for (const [p, item] of Object.entries(doc.paths)) if (!p.startsWith('/api/admin')) for (const op of Object.values(item)) expect((op as { security?: unknown }).security, p).toEqual([]);
   });
@@ -156,6 +156,10 @@ describe('real responses match the documented response schemas', () => {
     check('TrackingView', await (await app.request(`/api/complaints/${created.trackingCode}?last4=${mobile.slice(-4)}`)).json());
     check('Challenge', await (await app.request('/api/complaints/challenge')).json());
     check('InstitutionStatus', await (await app.request('/api/institutions/demo-0001/status')).json());
+    const name = String((await deps.db.readClient.execute("SELECT name FROM institutions WHERE id = 'demo-0001'")).rows[0]!.name);
+    const lookup = (await (await app.request(`/api/institutions/lookup?q=${encodeURIComponent(name.slice(0, 4))}`)).json()) as { items: unknown[] };
+    expect(lookup.items.length).toBeGreaterThan(0);
+    check('InstitutionLookup', lookup);
     // and the schemas are not vacuous
     expect(validatorFor('IntakeResult')({ ...created, trackingCode: 'nope' })).toBe(false);
     expect(validatorFor('Error')({ error: { code: 'x' } })).toBe(false);
