@@ -2,6 +2,7 @@
 import { defineConfig } from 'astro/config';
 import node from '@astrojs/node';
 import preact from '@astrojs/preact';
+import { noRawHtmlInMarkdown } from './site/lib/markdown-no-html.ts';
 
 // Static public site + on-demand admin pages, served by api/server.ts (node adapter in
 // middleware mode). Islands are hydrated from bundled scripts (no client: directives), so the
@@ -13,7 +14,8 @@ export default defineConfig({
   // Each page reads its body through api/http/body.ts under its own limit (8 KB to 52 MB); this
   // is only the adapter's outer bound (its default is 1 GB), just above the largest route limit.
   adapter: node({ mode: 'middleware', bodySizeLimit: 64 * 1024 * 1024 }),
-  integrations: [preact()],
+  // Notices and guides (content/) are rendered without any raw HTML they might contain.
+  integrations: [preact(), noRawHtmlInMarkdown()],
   site: 'http://localhost:4321',
   trailingSlash: 'ignore',
   i18n: {

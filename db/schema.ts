@@ -744,6 +744,8 @@ export const siteBuilds = sqliteTable(
     dataVersion: integer('data_version').notNull(),
     dir: text('dir'),
     log: text('log').notNull().default(''),
+    /** A failed build's own error output (the tail of its stderr), shown above the log. */
+    error: text('error'),
     requestedBy: integer('requested_by').references(() => staff.id),
     /** Last sign of life of the process running the build (running builds only). */
     heartbeatAt: integer('heartbeat_at', { mode: 'timestamp_ms' }),

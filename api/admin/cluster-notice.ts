@@ -7,6 +7,12 @@
  * address as registered) and aggregate figures (how many complaints, between which dates). It
  * has no field for a complainant's name, mobile number or narrative, so a draft cannot carry them.
  * An operator outside the registry is not named: the name a parent typed is unverified.
+ *
+ * Registry text is data, not Markdown: an imported name or address could hold `<img onerror=…>`,
+ * `[link](…)` or `**`. In the body every ASCII punctuation character of it is backslash-escaped
+ * (CommonMark lets any of them be escaped, and an escaped one is always literal text) and line
+ * breaks become spaces, so it can only ever render as the text it is. The site's Markdown pipeline
+ * drops raw HTML as well (site/lib/markdown-no-html.ts); this holds even without it.
  */
 
 export interface ClusterNoticeInput {
@@ -22,11 +28,15 @@ export interface ClusterNoticeInput {
 }
 
 const yamlString = (s: string) => JSON.stringify(s);
+/** Registry text as literal Markdown text (see the top of this file). */
+export const markdownText = (s: string) => s.replace(/\s+/g, ' ').trim().replace(/[!-/:-@[-`{-~]/g, '\\$&');
 const cnDate = (d: string) => `${Number(d.slice(0, 4))}年${Number(d.slice(5, 7))}月${Number(d.slice(8, 10))}日`;
 
 export function clusterNoticeDraft(input: ClusterNoticeInput): string {
   const inst = input.institution;
-  const who = inst ? inst.name : '一家未在本区校外培训机构名录中登记的培训机构（名称待核实）';
+  // In quotes: CommonMark only opens/closes `**` next to punctuation (a name like 华鼎（第2分校）
+  // or one starting with an escaped `<`) when punctuation or a space is on the other side.
+  const who = inst ? `“**${markdownText(inst.name)}**”` : '**一家未在本区校外培训机构名录中登记的培训机构（名称待核实）**';
   const whoEn = inst ? inst.name : 'an unregistered training operator (name to be verified)';
   const span = input.firstOn === input.lastOn ? cnDate(input.firstOn) : `${cnDate(input.firstOn)}至${cnDate(input.lastOn)}`;
   const why =
@@ -54,11 +64,11 @@ export function clusterNoticeDraft(input: ClusterNoticeInput): string {
   ];
 
   const registry = inst
-    ? [`该机构办学许可证编号为${inst.licenseNo}，登记地址为${inst.address}。家长可在本网站"机构查询"中查看其许可状态、年检结果和有关提示。`]
+    ? [`该机构办学许可证编号为${markdownText(inst.licenseNo)}，登记地址为${markdownText(inst.address)}。家长可在本网站"机构查询"中查看其许可状态、年检结果和有关提示。`]
     : ['该经营者未在本区校外培训机构名录中登记，可能属于无证培训。家长报名前请先在本网站"机构查询"中核实机构是否持有办学许可证。'];
 
   const body = [
-    `${span}，区"双减"工作协调机制办公室陆续收到涉及**${who}**的退费投诉共${input.complaintCount}件，${why}。区教育和体育局、区市场监督管理局已按照退费维权"首接负责制"介入调查处理。`,
+    `${span}，区"双减"工作协调机制办公室陆续收到涉及${who}的退费投诉共${input.complaintCount}件，${why}。区教育和体育局、区市场监督管理局已按照退费维权"首接负责制"介入调查处理。`,
     '',
     ...registry,
     '',

@@ -42,6 +42,7 @@ export const MESSAGES = {
   required: { 'zh-CN': '此项必填', en: 'Required' },
   institution_unknown: { 'zh-CN': '未找到该机构，请重新选择或选择“不在列表中”', en: 'Unknown institution; pick one again or choose “not in the list”' },
   institution_choose: { 'zh-CN': '请选择机构，或填写机构名称和地址', en: 'Pick an institution, or type its name and address' },
+  institution_both: { 'zh-CN': '已选择名录中的机构时，请不要再填写机构名称、地址或所在镇（街道）', en: 'You picked an institution from the registry: leave its name, address and town empty' },
   town_invalid: { 'zh-CN': '请选择所在镇（街道）', en: 'Choose the town or street' },
   date_invalid: { 'zh-CN': '请输入正确的日期（年-月-日）', en: 'Enter a valid date (YYYY-MM-DD)' },
   date_future: { 'zh-CN': '缴费日期不能晚于今天', en: 'The payment date cannot be in the future' },

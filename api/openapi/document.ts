@@ -1,18 +1,24 @@
 /**
- * The OpenAPI 3.1 document of the public API (GET /api/openapi.json), built from the same zod
- * schemas the routes validate with (z.toJSONSchema, zod 4's own converter: no second schema
- * language to keep in step). The readable page at /api/docs is rendered from this document too.
+ * The OpenAPI 3.1 document of the API (GET /api/openapi.json): the public endpoints (no
+ * authentication, `security: []`) and the staff API under /api/admin (session cookie + CSRF
+ * token). Built from the same zod schemas the routes validate with (z.toJSONSchema, zod 4's own
+ * converter: no second schema language to keep in step); where a check is a transform or a
+ * refinement z.toJSONSchema cannot see through, the field's JSON Schema is the one registered
+ * beside that check in api/complaints/schema.ts (inputJsonSchemas) from the same numbers.
+ * tests/api/openapi-contract.test.ts sends bodies generated from this document to the endpoint.
+ * The readable page at /api/docs is rendered from this document too.
  *
  * What JSON Schema cannot say (cross-field rules such as "amountRequested ≤ amountPaid", the
- * payment date not in the future, trimming before length checks) is in the field descriptions;
- * the endpoint enforces it and answers 422 with the field's path.
+ * payment date not in the future, an institutionId or town the registry must know) is in the
+ * descriptions; the endpoint enforces it and answers 422 with the field's path.
  */
 import { z } from 'zod';
-import { ComplaintInputSchema } from '../complaints/schema.ts';
+import { ComplaintInputSchema, inputJsonSchemas, UNREGISTERED_FIELDS } from '../complaints/schema.ts';
 import { EVIDENCE_LIMITS } from '../complaints/evidence.ts';
 import { INTAKE_BODY_LIMITS } from '../complaints/intake-request.ts';
 import { POW_TTL_MS } from '../complaints/pow.ts';
-import { ChallengeSchema, ErrorBodySchema, InstitutionStatusSchema, IntakeResultSchema, TrackingViewSchema } from './responses.ts';
+import { ADMIN_SECURITY_SCHEMES, adminPaths } from './admin-paths.ts';
+import { ChallengeSchema, ErrorBodySchema, InstitutionLookupSchema, InstitutionStatusSchema, IntakeResultSchema, TrackingViewSchema } from './responses.ts';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -49,9 +55,20 @@ export const EXAMPLE_COMPLAINT = Object.fromEntries(
 );
 
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
-  // unrepresentable 'any': transforms (trim, yuan → fen) have no JSON Schema; their input side is
-  // described by the union or pipe in front of them, the rest by the field descriptions.
-  const s = z.toJSONSchema(schema, { io, target: 'draft-2020-12', unrepresentable: 'any', reused: 'inline' }) as JsonSchema;
+  // unrepresentable 'any': transforms (trim, yuan → fen) have no JSON Schema; where one matters,
+  // the input's own JSON Schema is registered in inputJsonSchemas and replaces what was derived.
+  const s = z.toJSONSchema(schema, {
+    io,
+    target: 'draft-2020-12',
+    unrepresentable: 'any',
+    reused: 'inline',
+    override: ({ zodSchema, jsonSchema }) => {
+      const stated = io === 'input' ? inputJsonSchemas.get(zodSchema as unknown as z.ZodType) : undefined;
+      if (!stated) return;
+      for (const k of Object.keys(jsonSchema)) delete (jsonSchema as JsonSchema)[k];
+      Object.assign(jsonSchema, structuredClone(stated));
+    },
+  }) as JsonSchema;
   delete s.$schema;
   delete s.id;
   return s;
@@ -64,6 +81,7 @@ function responseSchemas(): Record<string, JsonSchema> {
   registry.add(ChallengeSchema, { id: 'Challenge' });
   registry.add(TrackingViewSchema, { id: 'TrackingView' });
   registry.add(InstitutionStatusSchema, { id: 'InstitutionStatus' });
+  registry.add(InstitutionLookupSchema, { id: 'InstitutionLookup' });
   registry.add(ErrorBodySchema, { id: 'Error' });
   const { schemas } = z.toJSONSchema(registry, { io: 'output', target: 'draft-2020-12', uri: (id) => `#/components/schemas/${id}` }) as { schemas: Record<string, JsonSchema> };
   for (const s of Object.values(schemas)) {
@@ -81,7 +99,14 @@ function complaintInputSchema(): JsonSchema {
     if (!props[k]) throw new Error(`COMPLAINT_FIELD_DOCS names ${k}, which the schema does not have`);
     props[k] = { ...props[k], description: doc.description, ...(doc.example !== undefined ? { examples: [doc.example] } : {}) };
   }
-  s.description = 'Either institutionId, or institutionName + institutionAddress + town. Unknown fields are refused.';
+  s.description =
+    'Either institutionId, or institutionName + institutionAddress + town (never both; a blank string counts as not given). Unknown fields are refused. Text lengths count characters (code points) after trimming; text is stored in Unicode NFC. Beyond JSON Schema: classesUsed ≤ classesTotal, amountRequested ≤ amountPaid, paidOn not after today (Beijing), institutionId and town must exist in the district’s registry.';
+  // institutionId xor the three fields of an unregistered operator ("given" = present and not blank).
+  const given = (k: string): JsonSchema => ({ required: [k], properties: { [k]: { pattern: '\\S' } } });
+  s.oneOf = [
+    { allOf: [given('institutionId')], not: { anyOf: UNREGISTERED_FIELDS.map(given) } },
+    { allOf: UNREGISTERED_FIELDS.map(given), not: given('institutionId') },
+  ];
   return s;
 }
 
@@ -122,21 +147,25 @@ export function openApiDocument(): JsonSchema {
   cached = {
     openapi: '3.1.1',
     info: {
-      title: '校外培训机构信息公开与退费投诉平台 — public API',
+      title: '校外培训机构信息公开与退费投诉平台 — API',
       version: '1.0.0',
       description:
         'Refund complaints against off-campus training institutions (退费投诉): file one, follow it with its tracking code, and check an institution’s license status. Every 4xx answers `{ error: { code, message, issues? } }` with messages in zh-CN (or en with Accept-Language: en); 422 lists field paths. Nothing a client sends produces a 5xx or a half-written record.',
     },
     servers: [{ url: '/' }],
+    // The public endpoints need no authentication; the staff API's operations state their own.
+    security: [],
     tags: [
       { name: 'complaints', description: '退费投诉 refund complaints' },
       { name: 'institutions', description: '校外培训机构 institutions' },
+      { name: 'admin', description: '工作人员 staff API: session cookie from POST /api/admin/session, and the CSRF token on every state-changing request' },
     ],
     paths: {
       '/api/complaints/challenge': {
         get: {
           tags: ['complaints'],
           operationId: 'getChallenge',
+          security: [],
           summary: 'Get a proof-of-work challenge for one complaint',
           description:
             'Find a nonce (any string of 0-9 a-z, up to 16 characters) such that sha256(`${challenge}:${nonce}`) starts with `difficulty` zero bits, and send `${challenge}:${nonce}` as the `pow` field. The site’s form does this with api/complaints/pow-solve.ts (WebCrypto). Fetch the challenge when the parent submits: it expires and is spent by one complaint.',
@@ -147,6 +176,7 @@ export function openApiDocument(): JsonSchema {
         post: {
           tags: ['complaints'],
           operationId: 'submitComplaint',
+          security: [],
           summary: 'File a refund complaint (JSON, or multipart with evidence files)',
           description: `Validates, routes the case to its lead department under first-contact responsibility (首接负责制), sets the acceptance deadline in Chinese working days and stores everything in one durable transaction before answering. Body limits: ${INTAKE_BODY_LIMITS.json / 1024} KB for JSON, ${Math.round(INTAKE_BODY_LIMITS.multipart / MB)} MB for multipart. application/x-www-form-urlencoded is for the site's no-JavaScript form only and answers 415 here.`,
           parameters: [
@@ -186,6 +216,11 @@ export function openApiDocument(): JsonSchema {
               headers: { 'Retry-After': { description: 'Seconds until the limit resets', schema: { type: 'integer' } } },
               content: { 'application/json': { schema: ref('Error') } },
             },
+            '503': {
+              description: 'Evidence images are decoded one at a time and the queue for that is full (busy); nothing was filed, send the same request again later',
+              headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } },
+              content: { 'application/json': { schema: ref('Error') } },
+            },
           },
         },
       },
@@ -193,6 +228,7 @@ export function openApiDocument(): JsonSchema {
         get: {
           tags: ['complaints'],
           operationId: 'trackComplaint',
+          security: [],
           summary: 'Follow a complaint with its tracking code and the last four digits of the mobile',
           description: 'Status, lead and co-handling departments, deadlines and the public timeline; never personal data. A wrong last4 answers exactly like an unknown code (404).',
           parameters: [
@@ -204,14 +240,30 @@ export function openApiDocument(): JsonSchema {
             '200': { description: 'The case as the parent sees it (never cached)', content: { 'application/json': { schema: ref('TrackingView') } } },
             '404': errorResponse('No complaint with this code and last4 (not_found)'),
             '422': errorResponse('last4 is not four digits (validation_failed at last4)'),
-            '429': errorResponse('Too many look-ups from this network (rate_limited)'),
+            '429': {
+              description: 'Too many look-ups from this network (rate_limited), or ten wrong last4 for this code within an hour locked its look-ups for an hour (track_code_locked)',
+              headers: { 'Retry-After': { description: 'Seconds until look-ups are allowed again', schema: { type: 'integer' } } },
+              content: { 'application/json': { schema: ref('Error') } },
+            },
           },
+        },
+      },
+      '/api/institutions/lookup': {
+        get: {
+          tags: ['institutions'],
+          operationId: 'lookupInstitutions',
+          security: [],
+          summary: 'Find registered institutions for the complaint form’s picker',
+          description: 'By name fragment, pinyin, initials, license number or credit code.',
+          parameters: [{ name: 'q', in: 'query', required: false, schema: { type: 'string' }, example: '华鼎', description: 'The first 40 characters count; under 2 characters finds nothing.' }],
+          responses: { '200': { description: 'Matches (cacheable for 5 minutes)', content: { 'application/json': { schema: ref('InstitutionLookup') } } } },
         },
       },
       '/api/institutions/{id}/status': {
         get: {
           tags: ['institutions'],
           operationId: 'institutionStatus',
+          security: [],
           summary: 'Live license status of an institution (for the badge on its page)',
           parameters: [
             { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' }, example: 'demo-0001' },
@@ -228,8 +280,10 @@ export function openApiDocument(): JsonSchema {
           },
         },
       },
+      ...adminPaths(errorResponse),
     },
     components: {
+      securitySchemes: ADMIN_SECURITY_SCHEMES,
       schemas: {
         ComplaintInput: complaintInput,
         ComplaintMultipart: complaintMultipartSchema(complaintInput),

@@ -86,3 +86,19 @@ export const InstitutionStatusSchema = z
     licenseValidUntil: isoDate,
     asOf: isoDate.describe('Beijing date the answer was computed for'),
   });
+
+export const InstitutionLookupSchema = z.strictObject({
+  items: z
+    .array(
+      z.strictObject({
+        id: z.string(),
+        name: z.string(),
+        address: z.string(),
+        townZh: z.string(),
+        townEn: z.string(),
+        licenseStatus: z.enum(LICENSE_STATUSES).describe('As registered (the status route derives expiry)'),
+      }),
+    )
+    .max(10)
+    .describe('At most 10 matches, shortest names first; empty for a query under 2 characters'),
+});

@@ -96,11 +96,11 @@ async function appendOutput(db: Db, id: number, chunk: string, now: Date): Promi
   });
 }
 
-async function finish(db: Db, build: BuildRow, by: Requester, ok: boolean, dir: string | null, tail: string, now: Date, ms: number): Promise<void> {
+async function finish(db: Db, build: BuildRow, by: Requester, ok: boolean, dir: string | null, tail: string, error: string | null, now: Date, ms: number): Promise<void> {
   await db.write(async (tx) => {
     await tx
       .update(t.siteBuilds)
-      .set({ status: ok ? 'succeeded' : 'failed', finishedAt: now, heartbeatAt: null, dir: ok ? dir : null, log: tail ? sql`substr(${t.siteBuilds.log} || ${tail}, -${MAX_LOG_CHARS})` : sql`${t.siteBuilds.log}` })
+      .set({ status: ok ? 'succeeded' : 'failed', finishedAt: now, heartbeatAt: null, dir: ok ? dir : null, error, log: tail ? sql`substr(${t.siteBuilds.log} || ${tail}, -${MAX_LOG_CHARS})` : sql`${t.siteBuilds.log}` })
       .where(and(eq(t.siteBuilds.id, build.id), eq(t.siteBuilds.status, 'running')));
     await tx.update(t.siteBuilds).set({ log: '' }).where(and(lt(t.siteBuilds.id, build.id - KEEP_LOGS + 1), ne(t.siteBuilds.status, 'running')));
     await appendAudit(tx, {
@@ -140,6 +140,7 @@ export async function runBuild(deps: Pick<Deps, 'db' | 'env' | 'log' | 'clock'>,
   const started = Date.now();
   let ok = false;
   let dir: string | null = null;
+  let error: string | null = null;
   try {
     const r = await buildSite(
       db,
@@ -153,9 +154,14 @@ export async function runBuild(deps: Pick<Deps, 'db' | 'env' | 'log' | 'clock'>,
     );
     ok = r.ok;
     dir = r.dir;
-    if (!ok) pending += `\n[build failed; the live site was not changed]\n`;
+    if (!ok) {
+      error = r.error;
+      pending += `\n[build failed with exit code ${r.code}; the live site was not changed]\n`;
+    }
   } catch (err) {
-    pending += `\n[build could not run: ${(err as Error).message}; the live site was not changed]\n`;
+    error = `build could not run: ${(err as Error).message}`;
+    deps.log.error({ err, build: build.id }, 'site build could not run; live site unchanged');
+    pending += `\n[${error}; the live site was not changed]\n`;
   } finally {
     clearInterval(timer);
   }
@@ -163,7 +169,7 @@ export async function runBuild(deps: Pick<Deps, 'db' | 'env' | 'log' | 'clock'>,
   const tail = pending;
   pending = '';
   try {
-    await finish(db, build, by, ok, dir, tail, clock.now(), Date.now() - started);
+    await finish(db, build, by, ok, dir, tail, error, clock.now(), Date.now() - started);
   } catch (err) {
     deps.log.error({ err, build: build.id }, 'could not record the end of a site build');
   }
@@ -219,14 +225,14 @@ function summary(b: BuildFields, s: StaffRef, liveDir: string | null): BuildSumm
 }
 
 /** One build with its log, or null. */
-export async function buildDetail(db: Db, id: number, liveDir: string | null): Promise<(BuildSummary & { log: string }) | null> {
+export async function buildDetail(db: Db, id: number, liveDir: string | null): Promise<(BuildSummary & { log: string; error: string | null }) | null> {
   const [row] = await db.read
     .select({ b: t.siteBuilds, s: { id: t.staff.id, username: t.staff.username, displayName: t.staff.displayName } })
     .from(t.siteBuilds)
     .leftJoin(t.staff, eq(t.staff.id, t.siteBuilds.requestedBy))
     .where(eq(t.siteBuilds.id, id));
   if (!row) return null;
-  return { ...summary(row.b, row.s, liveDir), log: row.b.log };
+  return { ...summary(row.b, row.s, liveDir), log: row.b.log, error: row.b.error };
 }
 
 /** The build holding the lock right now, if any. */

@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../../db/client.ts';
 import type { Env } from '../env.ts';
 import { projectRoot } from '../lib/project-root.ts';
-import { buildsDir, currentBuildDir, currentLink, readBuildInfo, type BuildInfo } from './site-dirs.ts';
+import { buildsDir, currentBuildDir, currentLink, linkProjectModules, readBuildInfo, type BuildInfo } from './site-dirs.ts';
 
 /** Kept for bench/build.ts. */
 export const PROJECT_ROOT = projectRoot();
@@ -49,20 +49,34 @@ export async function siteIsStale(db: Db, env: Env): Promise<boolean> {
   return !info || info.dataVersion !== (await dataVersion(db));
 }
 
+/** How much of a failed build's error output goes into the log line and the build record. */
+export const ERROR_TAIL_CHARS = 4_000;
+
 export interface BuildResult {
   ok: boolean;
   dir: string;
   log: string;
   ms: number;
+  /** The child's exit code (1 when it could not be started). */
+  code: number;
+  /**
+   * A failed build's own error output: the last ERROR_TAIL_CHARS of its stderr (of all its output
+   * when it wrote nothing to stderr), so the operator sees why without digging; '' on success.
+   */
+  error: string;
 }
+
+const tail = (s: string, n: number) => (s.length > n ? `…${s.slice(s.length - n)}` : s);
 
 export async function buildSite(db: Db, env: Env, log: Logger, onOutput?: (chunk: string) => void, options: BuildOptions = {}): Promise<BuildResult> {
   const started = Date.now();
   const id = options.id ?? `${started}`;
   const dir = join(buildsDir(env.SITE_DIR), id);
   mkdirSync(dir, { recursive: true });
+  linkProjectModules(env.SITE_DIR, projectRoot());
   const version = await dataVersion(db);
   let output = '';
+  let stderr = '';
   const code = await new Promise<number>((resolveExit) => {
     const argv = options.argv?.(dir) ?? [...BUILD_NODE_ARGS, astroBin(), 'build', '--outDir', dir, '--silent'];
     // The child reads the same database this process uses (env may differ from process.env in tests).
@@ -76,24 +90,29 @@ export async function buildSite(db: Db, env: Env, log: Logger, onOutput?: (chunk
       const s = b.toString();
       output += s;
       onOutput?.(s);
+      return s;
     };
     child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
+    child.stderr.on('data', (b: Buffer) => (stderr = tail(stderr + collect(b), ERROR_TAIL_CHARS)));
     child.on('close', (c) => resolveExit(c ?? 1));
-    child.on('error', () => resolveExit(1));
+    child.on('error', (err) => {
+      stderr += `could not start the build: ${err.message}\n`;
+      resolveExit(1);
+    });
   });
   const ms = Date.now() - started;
   if (code !== 0) {
-    log.error({ dir, ms, code }, 'site build failed; live site unchanged');
+    const error = tail((stderr.trim() ? stderr : output).trim(), ERROR_TAIL_CHARS);
+    log.error({ dir, ms, code, stderr: error }, 'site build failed; live site unchanged');
     rmSync(dir, { recursive: true, force: true });
-    return { ok: false, dir, log: output, ms };
+    return { ok: false, dir, log: output, ms, code, error };
   }
   const info: BuildInfo = { id, dataVersion: version, builtAt: new Date().toISOString() };
   writeFileSync(join(dir, 'build-info.json'), JSON.stringify(info));
   swapCurrent(env.SITE_DIR, dir);
   pruneBuilds(env.SITE_DIR);
   log.info({ dir, ms }, 'site built and swapped in');
-  return { ok: true, dir, log: output, ms };
+  return { ok: true, dir, log: output, ms, code, error: '' };
 }
 
 function swapCurrent(siteDir: string, dir: string): void {

@@ -2,9 +2,14 @@
  * Layout of built sites: SITE_DIR/builds/<id>/{client,server,build-info.json} and the symlink
  * SITE_DIR/current → builds/<id>. The symlink is replaced with rename(2), which is atomic: a
  * request sees the old site or the new one, never a half-written folder.
+ *
+ * A SITE_DIR outside the project (e.g. /var/lib/peixun/site) also holds SITE_DIR/node_modules, a
+ * symlink to the project's node_modules: a build's server bundle imports its packages (preact,
+ * astro's runtime, libsql …) by bare name, which Node resolves by walking up from the bundle's
+ * own folder, and Astro's prerender step and api/server.ts both import that bundle.
  */
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, lstatSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 
 export interface BuildInfo {
   id: string;
@@ -33,4 +38,30 @@ export function readBuildInfo(dir: string): BuildInfo | null {
   } catch {
     return null;
   }
+}
+
+export const modulesLink = (siteDir: string) => resolve(siteDir, 'node_modules');
+
+/** The folder is the project itself or inside it (then Node finds the project's node_modules anyway). */
+export function isInsideProject(siteDir: string, root: string): boolean {
+  const rel = relative(realpathSync(root), realpathSync(resolve(siteDir)));
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+}
+
+/**
+ * Point SITE_DIR/node_modules at the project's node_modules when SITE_DIR is outside the project
+ * (see the top of this file). Replaced atomically when it points elsewhere (the project moved to a
+ * new release folder); a real folder of that name is left alone.
+ */
+export function linkProjectModules(siteDir: string, root: string): void {
+  if (isInsideProject(siteDir, root)) return;
+  const link = modulesLink(siteDir);
+  const target = join(root, 'node_modules');
+  const st = lstatSync(link, { throwIfNoEntry: false });
+  if (st && !st.isSymbolicLink()) return;
+  if (st && readlinkSync(link) === target) return;
+  const tmp = `${link}.${process.pid}.tmp`;
+  rmSync(tmp, { force: true });
+  symlinkSync(target, tmp);
+  renameSync(tmp, link);
 }

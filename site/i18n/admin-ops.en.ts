@@ -33,6 +33,7 @@ export const adminOpsEn: typeof adminOpsZhCN = {
     seconds: (s) => (s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`),
     show: 'Show log',
     failedNote: 'This publish failed; the public site was not affected and still shows the previous version.',
+    errorOutput: 'Why it failed (the end of the build’s error output):',
   },
   backup: {
     title: 'Backup',

@@ -31,6 +31,7 @@ export const adminOpsZhCN = {
     seconds: (s: number) => (s < 60 ? `${s} 秒` : `${Math.floor(s / 60)} 分 ${s % 60} 秒`),
     show: '查看日志',
     failedNote: '本次发布失败，公众网站未受影响，仍是之前的版本。',
+    errorOutput: '失败原因（生成程序错误输出的末尾）：',
   },
   backup: {
     title: '数据备份',

@@ -127,7 +127,9 @@ export async function handleComplaintForm(deps: Deps, request: Request, url: URL
 
   // Empty checkboxes are absent from a form post; the schema wants them explicit.
   const fields: Record<string, string> = { consentProcessing: 'false', consentPublication: 'false', ...state.values };
-  if (state.institution) {
+  // A picked institution wins over anything typed in the "not in the list" fields (the API
+  // refuses both at once); an id the registry no longer knows is then reported as such.
+  if (state.institution || state.values.institutionId?.trim()) {
     delete fields.institutionName;
     delete fields.institutionAddress;
     delete fields.town;

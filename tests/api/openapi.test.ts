@@ -6,6 +6,8 @@
  */
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_SUMMARIES, adminOperations } from '../../api/openapi/admin-paths.ts';
+import { logInAs, seedStaff } from '../helpers/admin-session.ts';
 import { complaintBody, createSeededDeps, postJson, testApp, type TestDeps } from '../helpers/test-deps.ts';
 import { postMultipart, samplePdf } from '../helpers/intake.ts';
 
@@ -40,10 +42,39 @@ afterAll(async () => {
 });
 
 describe('the document', () => {
-  it('is OpenAPI 3.1 and lists every public complaint route and the institution status route', () => {
+  it('is OpenAPI 3.1 and lists every public route (complaints, institution lookup and status), with no authentication', () => {
     expect(doc.openapi).toMatch(/^3\.1\./);
-    const documented = Object.entries(doc.paths).flatMap(([p, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${p}`));
-    expect(documented.sort()).toEqual(['GET /api/complaints/challenge', 'GET /api/complaints/{trackingCode}', 'GET /api/institutions/{id}/status', 'POST /api/complaints'].sort());
+    const documented = Object.entries(doc.paths)
+      .filter(([p]) => !p.startsWith('/api/admin'))
+      .flatMap(([p, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${p}`));
+    expect(documented.sort()).toEqual(['GET /api/complaints/challenge', 'GET /api/complaints/{trackingCode}', 'GET /api/institutions/lookup', 'GET /api/institutions/{id}/status', 'POST /api/complaints'].sort());
+    expect((doc as unknown as { security: unknown }).security).toEqual([]);
+    for (const [p, item] of Object.entries(doc.paths)) if (!p.startsWith('/api/admin')) for (const op of Object.values(item)) expect((op as { security?: unknown }).security, p).toEqual([]);
+  });
+
+  it('documents every staff route under /api/admin with its summary and the session + CSRF security', () => {
+    const schemes = (doc.components as unknown as { securitySchemes: Record<string, { type: string; in: string; name: string }> }).securitySchemes;
+    expect(schemes.staffSession).toMatchObject({ type: 'apiKey', in: 'cookie', name: 'peixun_admin' });
+    expect(schemes.csrfToken).toMatchObject({ type: 'apiKey', in: 'header', name: 'X-CSRF-Token' });
+    const router = adminOperations().map((o) => `${o.method} ${o.path}`);
+    const documented = Object.entries(doc.paths)
+      .filter(([p]) => p.startsWith('/api/admin/'))
+      .flatMap(([p, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${p.slice('/api/admin'.length)}`));
+    expect(documented.sort()).toEqual([...router].sort());
+    // A new admin route needs a line in api/openapi/admin-paths.ts.
+    expect(router.filter((k) => !ADMIN_SUMMARIES[k])).toEqual([]);
+    const op = (m: string, p: string) => doc.paths[`/api/admin${p}`]![m] as unknown as { security: unknown };
+    expect(op('post', '/session').security).toEqual([]);
+    expect(op('get', '/complaints').security).toEqual([{ staffSession: [] }]);
+    expect(op('post', '/complaints/{code}/transitions').security).toEqual([{ staffSession: [], csrfToken: [] }]);
+  });
+
+  it('the staff API answers as documented: 401 without a session, 403 without the CSRF token', async () => {
+    expect((await app.request('/api/admin/complaints')).status).toBe(401);
+    await seedStaff(deps);
+    const coord = await logInAs(app, deps, 'coord');
+    expect((await app.request('/api/admin/clusters', { headers: { cookie: coord.cookie } })).status).toBe(200);
+    expect((await app.request('/api/admin/clusters/1/handle', { method: 'POST', headers: { cookie: coord.cookie } })).status).toBe(403);
   });
 
   it('documents only routes the app really has', () => {
@@ -125,6 +156,10 @@ describe('real responses match the documented response schemas', () => {
     check('TrackingView', await (await app.request(`/api/complaints/${created.trackingCode}?last4=${mobile.slice(-4)}`)).json());
     check('Challenge', await (await app.request('/api/complaints/challenge')).json());
     check('InstitutionStatus', await (await app.request('/api/institutions/demo-0001/status')).json());
+    const name = String((await deps.db.readClient.execute("SELECT name FROM institutions WHERE id = 'demo-0001'")).rows[0]!.name);
+    const lookup = (await (await app.request(`/api/institutions/lookup?q=${encodeURIComponent(name.slice(0, 4))}`)).json()) as { items: unknown[] };
+    expect(lookup.items.length).toBeGreaterThan(0);
+    check('InstitutionLookup', lookup);
     // and the schemas are not vacuous
     expect(validatorFor('IntakeResult')({ ...created, trackingCode: 'nope' })).toBe(false);
     expect(validatorFor('Error')({ error: { code: 'x' } })).toBe(false);

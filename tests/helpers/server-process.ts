@@ -1,8 +1,8 @@
 /**
  * Starts the real product (`api/start.ts`: migrate, seed, build, serve) as a child process on a
  * free loopback port with its own database and site folder, for end-to-end tests.
- * The site folder sits inside the project (dist/e2e-*) because the built server bundle resolves
- * packages from the project's node_modules.
+ * The site folder defaults to one inside the project (dist/e2e-*); tests/api/site-dir-outside.test.ts
+ * passes one outside it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';

@@ -18,7 +18,7 @@ import type { Notice } from './system.ts';
 export interface PublishState extends Frame {
   overview: Awaited<ReturnType<typeof publishOverview>>;
   /** The build shown with its log: ?build=<id>, else the running one, else the newest. */
-  shown: (BuildSummary & { log: string }) | null;
+  shown: (BuildSummary & { log: string; error: string | null }) | null;
   message: Notice | null;
   /** Seconds until the page reloads itself (while a build runs), or null. */
   refresh: number | null;
