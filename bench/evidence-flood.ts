@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import { ROOT } from '../tests/helpers/server-process.ts';
+import { benchComplaint } from './complaint-body.ts';
 
 const TINY = process.argv.includes('--tiny');
 const arg = (name: string, dflt: number) => {
@@ -33,26 +34,7 @@ const MP = arg('mp', TINY ? 0.05 : 20);
 const SAMPLES = arg('samples', TINY ? 5 : 60);
 
 let n = 0;
-function complaint(): Record<string, unknown> {
-  n++;
-  return {
-    institutionId: `demo-${String(1 + (n % 50)).padStart(4, '0')}`,
-    course: '少儿美术秋季班',
-    contract: 'model',
-    paidOn: '2026-09-01',
-    amountPaid: '3600',
-    classesTotal: 48,
-    classesUsed: 12,
-    amountRequested: '2700.50',
-    paidVia: 'custody_account',
-    reason: 'refused',
-    description: '机构拒绝退还剩余课时费用，多次沟通无果，要求按未上课时退费。',
-    parentName: '王小明',
-    mobile: `139${String(n % 100_000_000).padStart(8, '0')}`,
-    consentProcessing: true,
-    consentPublication: false,
-  };
-}
+const complaint = () => benchComplaint(++n, 50);
 
 /** A photo-sized JPEG: a smooth gradient (small file, full decode cost), MP megapixels, 4:3. */
 async function heavyImage(mp: number): Promise<Buffer> {

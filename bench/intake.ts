@@ -41,6 +41,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ROOT, startProduct, type RunningProduct } from '../tests/helpers/server-process.ts';
+import { benchComplaint } from './complaint-body.ts';
 
 const arg = (name: string, dflt: number) => {
   const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
@@ -70,25 +71,7 @@ interface Result {
 }
 
 /** The same realistic complaint body for both targets; institution and mobile vary per request. */
-function complaint(n: number): string {
-  return JSON.stringify({
-    institutionId: `demo-${String(1 + (n % INSTITUTIONS)).padStart(4, '0')}`,
-    course: '少儿美术秋季班',
-    contract: 'model',
-    paidOn: '2026-09-01',
-    amountPaid: '3600',
-    classesTotal: 48,
-    classesUsed: 12,
-    amountRequested: '2700.50',
-    paidVia: 'custody_account',
-    reason: 'refused',
-    description: '机构拒绝退还剩余课时费用，多次沟通无果，要求按未上课时退费。',
-    parentName: '王小明',
-    mobile: `139${String(n % 100_000_000).padStart(8, '0')}`,
-    consentProcessing: true,
-    consentPublication: false,
-  });
-}
+const complaint = (n: number): string => JSON.stringify(benchComplaint(n, INSTITUTIONS));
 
 function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return NaN;
