@@ -112,10 +112,11 @@ export interface Decided {
 }
 
 export async function decideRequest(db: Db, id: number, decision: 'confirmed' | 'refused', c: Confirmer & { ip: string | null }, now: Date): Promise<Decided> {
-  // The password is made (and hashed, outside the write) only for a password reset being
-  // confirmed; a request's kind never changes, so this look-up decides as the write would.
+  // The password is made (and hashed, outside the write) only for a password reset its
+  // confirmer confirms; a request's kind never changes, so this look-up decides as the write would.
   const [peek] = decision === 'confirmed' ? await pendingRows(db.read, id) : [];
-  const password = peek?.kind === 'reset_password' ? temporaryPassword() : null;
+  const mine = peek && mayConfirm(c, { id: peek.staffId, role: peek.role, departmentCode: peek.departmentCode }, peek.requestedBy);
+  const password = mine && peek.kind === 'reset_password' ? temporaryPassword() : null;
   const passwordHash = password ? await hashPassword(password) : null;
   return db.write(async (tx) => {
     const [r] = await pendingRows(tx, id);
