@@ -329,9 +329,11 @@ export const totpEnrolments = sqliteTable(
 /**
  * Separation of duties: an account the system administrator creates or re-enables for someone
  * who reads cases stays inactive until a confirmer (that department's head, or a coordinator)
- * confirms it here (api/admin/staff-requests.ts). At most one pending request per account.
+ * confirms it here (api/admin/staff-requests.ts); its password or TOTP reset of such an account
+ * takes effect only then too. At most one pending request per account. (`kind` is plain text in
+ * SQLite, so a new kind needs no migration.)
  */
-export const STAFF_REQUEST_KINDS = ['create', 'reactivate'] as const;
+export const STAFF_REQUEST_KINDS = ['create', 'reactivate', 'reset_password', 'reset_totp'] as const;
 export type StaffRequestKind = (typeof STAFF_REQUEST_KINDS)[number];
 export const staffRequests = sqliteTable(
   'staff_requests',

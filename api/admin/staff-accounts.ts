@@ -12,12 +12,16 @@
  * Separation of duties: an account that reads cases (handler, head, coordinator) which the
  * system administrator creates or re-enables stays inactive until its confirmer confirms the
  * request (staff-requests.ts) — the administrator alone never opens access to complaints.
+ * Its password or TOTP reset of such an account is a request too (202): otherwise resetting
+ * both would hand it a working sign-in of someone who reads cases. Until confirmed the account
+ * keeps its credentials and sessions; the new temporary password is generated at confirmation
+ * and shown to the confirmer only (staff-requests.ts), never to the administrator.
  * Department heads manage their own department's handlers through the same functions with a
  * department scope (team-routes.ts); a head is a confirmer, so their changes take effect at once.
  * Every change is one write transaction with its audit row (ids only, never the password).
  */
 import { randomInt } from 'node:crypto';
-import { and, asc, eq, isNull } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Db, Tx } from '../../db/client.ts';
@@ -144,6 +148,36 @@ const CHANGE_AUDIT: Record<StaffChange, string> = {
   reset_password: 'staff.password_reset',
 };
 
+/**
+ * What a password or TOTP reset does to the account, applied at once by its confirmer or by a
+ * head to their own handler, or at confirmation of the administrator's request
+ * (staff-requests.ts): a temporary password (changed at first sign-in, the TOTP stays) or no
+ * authenticator (the next sign-in enrols one); either way every session of the account ends.
+ */
+export async function applyReset(tx: Tx, id: number, kind: 'reset_totp' | 'reset_password', passwordHash: string | null, now: Date): Promise<void> {
+  if (kind === 'reset_totp') {
+    await tx.update(t.staff).set({ totpSecretEnc: null, totpEnrolledAt: null, lastTotpStep: null }).where(eq(t.staff.id, id));
+    await tx.delete(t.totpEnrolments).where(eq(t.totpEnrolments.staffId, id));
+  } else {
+    await tx.update(t.staff).set({ passwordHash: passwordHash!, passwordChangedAt: null, mustChangePassword: true }).where(eq(t.staff.id, id));
+    await clearFailures(tx, accountKey(id));
+  }
+  await revokeSessions(tx, id, now);
+}
+
+const settleWaiting = (tx: Tx, id: number, kinds: t.StaffRequestKind[], actor: AdminActor, now: Date) =>
+  tx
+    .update(t.staffRequests)
+    .set({ status: 'confirmed', decidedBy: actor.staffId, decidedAt: now })
+    .where(and(eq(t.staffRequests.staffId, id), eq(t.staffRequests.status, 'pending'), inArray(t.staffRequests.kind, kinds)));
+
+const REQUEST_AUDIT: Record<StaffChange, string> = {
+  deactivate: 'staff.deactivated', // never requested: it closes access
+  reactivate: 'staff.reactivation_requested',
+  reset_totp: 'staff.totp_reset_requested',
+  reset_password: 'staff.password_reset_requested',
+};
+
 async function changeStaff(
   db: Db,
   id: number,
@@ -153,13 +187,25 @@ async function changeStaff(
   scope: StaffScope = ALL_STAFF,
 ): Promise<{ temporaryPassword: string | null; pendingConfirmation: boolean }> {
   if (kind === 'deactivate' && id === actor.staffId && scope.kind === 'all') throw new ApiError(409, 'cannot_deactivate_self', 'cannot_deactivate_self');
-  const password = kind === 'reset_password' ? temporaryPassword() : null;
+  // A password is generated (and hashed, outside the write) only when it takes effect now: an
+  // account's role never changes, so this look-up decides as the transaction below would.
+  const [target] = kind === 'reset_password' ? await db.read.select({ role: t.staff.role }).from(t.staff).where(eq(t.staff.id, id)) : [];
+  const password = target && !needsConfirmation(actor.role, target.role) ? temporaryPassword() : null;
   const passwordHash = password ? await hashPassword(password) : null;
   let pendingConfirmation = false;
   await db.write(async (tx) => {
     const [s] = await tx.select({ id: t.staff.id, active: t.staff.active, role: t.staff.role, departmentCode: t.staff.departmentCode }).from(t.staff).where(eq(t.staff.id, id));
     if (!s) throw new ApiError(404, 'not_found', 'not_found');
     if (scope.kind === 'department' && (s.departmentCode !== scope.dept || s.role !== 'handler' || s.id === actor.staffId)) throw new ApiError(404, 'not_found', 'not_found');
+    if ((kind === 'reset_totp' || kind === 'reset_password') && needsConfirmation(actor.role, s.role)) {
+      // Nothing changes yet — the clerk keeps working with their credentials and sessions —
+      // until the confirmer confirms (staff-requests.ts). Inactive accounts too: otherwise a
+      // reactivation could later open an account whose password the administrator had set.
+      await openRequest(tx, id, kind, actor, now);
+      pendingConfirmation = true;
+      await appendAudit(tx, staffAudit(actor, now, REQUEST_AUDIT[kind], id, { pendingConfirmation: true }));
+      return;
+    }
     switch (kind) {
       case 'deactivate':
         await tx.update(t.staff).set({ active: false }).where(eq(t.staff.id, id));
@@ -172,29 +218,28 @@ async function changeStaff(
           break;
         }
         if (needsConfirmation(actor.role, s.role)) {
-          // Stays inactive until confirmed (staff-requests.ts); asking twice is one request.
+          // Stays inactive until confirmed (staff-requests.ts).
           await openRequest(tx, id, 'reactivate', actor, now);
           pendingConfirmation = true;
           break;
         }
         await tx.update(t.staff).set({ active: true }).where(eq(t.staff.id, id));
-        // A head re-enabling their handler is the confirmer: a request still waiting is settled.
-        await tx.update(t.staffRequests).set({ status: 'confirmed', decidedBy: actor.staffId, decidedAt: now }).where(and(eq(t.staffRequests.staffId, id), eq(t.staffRequests.status, 'pending')));
+        // A head re-enabling their handler is the confirmer: a request to open the account
+        // still waiting is settled.
+        await settleWaiting(tx, id, ['create', 'reactivate'], actor, now);
         await clearFailures(tx, accountKey(id));
         break;
       case 'reset_totp':
-        await tx.update(t.staff).set({ totpSecretEnc: null, totpEnrolledAt: null, lastTotpStep: null }).where(eq(t.staff.id, id));
-        await tx.delete(t.totpEnrolments).where(eq(t.totpEnrolments.staffId, id));
-        break;
       case 'reset_password':
-        // A temporary password handed over like a new account's (changed at first sign-in); the account keeps its TOTP.
-        await tx.update(t.staff).set({ passwordHash: passwordHash!, passwordChangedAt: null, mustChangePassword: true }).where(eq(t.staff.id, id));
-        await clearFailures(tx, accountKey(id));
+        // Done by the confirmer themselves (a head, for their own handler): the same reset
+        // the administrator may have asked for is settled too, rather than done twice.
+        await applyReset(tx, id, kind, passwordHash, now);
+        await settleWaiting(tx, id, [kind], actor, now);
         break;
     }
     await revokeSessions(tx, id, now);
     const detail = { ...(scope.kind === 'department' ? { scope: 'department' } : {}), ...(pendingConfirmation ? { pendingConfirmation: true } : {}) };
-    await appendAudit(tx, staffAudit(actor, now, pendingConfirmation ? 'staff.reactivation_requested' : CHANGE_AUDIT[kind], id, detail));
+    await appendAudit(tx, staffAudit(actor, now, pendingConfirmation ? REQUEST_AUDIT[kind] : CHANGE_AUDIT[kind], id, detail));
   });
   return { temporaryPassword: password, pendingConfirmation };
 }
@@ -203,9 +248,14 @@ export const deactivateStaff = (db: Db, id: number, actor: AdminActor, now: Date
 /** Re-enables an account; `pendingConfirmation` when it waits for its confirmer first. */
 export const reactivateStaff = (db: Db, id: number, actor: AdminActor, now: Date, scope?: StaffScope) =>
   changeStaff(db, id, actor, now, 'reactivate', scope).then((r) => ({ pendingConfirmation: r.pendingConfirmation }));
-export const resetStaffTotp = (db: Db, id: number, actor: AdminActor, now: Date, scope?: StaffScope) => changeStaff(db, id, actor, now, 'reset_totp', scope).then(() => undefined);
-/** A new temporary password, shown once; sessions end. */
-export const resetStaffPassword = async (db: Db, id: number, actor: AdminActor, now: Date, scope?: StaffScope) => (await changeStaff(db, id, actor, now, 'reset_password', scope)).temporaryPassword!;
+/** Clears the account's TOTP; `pendingConfirmation` when it waits for its confirmer first. */
+export const resetStaffTotp = (db: Db, id: number, actor: AdminActor, now: Date, scope?: StaffScope) =>
+  changeStaff(db, id, actor, now, 'reset_totp', scope).then((r) => ({ pendingConfirmation: r.pendingConfirmation }));
+/**
+ * A new temporary password, shown once, and the sessions end — or, when it waits for its
+ * confirmer, no password at all (`pendingConfirmation`; the confirmer receives it).
+ */
+export const resetStaffPassword = (db: Db, id: number, actor: AdminActor, now: Date, scope?: StaffScope) => changeStaff(db, id, actor, now, 'reset_password', scope);
 
 function sysadminOnly(c: AdminContext): AdminActor {
   const s = sessionOf(c).staff;
@@ -238,8 +288,8 @@ export function staffRoutes() {
   });
   r.post('/:id/reset-totp', async (c) => {
     const actor = sysadminOnly(c);
-    await resetStaffTotp(c.var.deps.db, idParam(c.req.param('id')), actor, c.var.deps.clock.now());
-    return c.json({ ok: true });
+    const r = await resetStaffTotp(c.var.deps.db, idParam(c.req.param('id')), actor, c.var.deps.clock.now());
+    return c.json({ ok: true, pendingConfirmation: r.pendingConfirmation }, r.pendingConfirmation ? 202 : 200);
   });
   r.post('/:id/reactivate', async (c) => {
     const actor = sysadminOnly(c);
@@ -248,7 +298,10 @@ export function staffRoutes() {
   });
   r.post('/:id/reset-password', async (c) => {
     const actor = sysadminOnly(c);
-    return c.json({ temporaryPassword: await resetStaffPassword(c.var.deps.db, idParam(c.req.param('id')), actor, c.var.deps.clock.now()) });
+    const r = await resetStaffPassword(c.var.deps.db, idParam(c.req.param('id')), actor, c.var.deps.clock.now());
+    // Waiting for the confirmer: no password in this answer (staff-requests.ts gives it to them).
+    if (r.pendingConfirmation) return c.json({ ok: true, pendingConfirmation: true }, 202);
+    return c.json({ ok: true, pendingConfirmation: false, temporaryPassword: r.temporaryPassword });
   });
   return r;
 }

@@ -8,10 +8,19 @@
  *                                     department, and confirms where D has no head yet)
  *   coordinator                       another active coordinator
  * Nobody confirms a request they made. Refusing leaves the account inactive.
+ * The administrator's password or TOTP reset of such an account is a request to the same
+ * confirmer (kinds reset_password, reset_totp): resetting both alone, it could sign in as a
+ * clerk. Until confirmed nothing changes, so the clerk keeps working; refused, nothing ever does.
+ * The temporary password of a confirmed password reset is generated at confirmation and shown
+ * once, to the confirmer, who hands it to their own clerk: the administrator never sees it (it
+ * could not be shown to it at request time without it holding a working password the moment
+ * the request is confirmed). The confirmer could then sign in as the clerk only with the
+ * clerk's authenticator too — and reads that department's cases already.
  *
  *   GET  /staff-requests                 the pending requests the caller may decide
- *   POST /staff-requests/:id/confirm     the account becomes active
- *   POST /staff-requests/:id/refuse      it stays inactive
+ *   POST /staff-requests/:id/confirm     the account becomes active, or the reset takes effect
+ *                                        ({ temporaryPassword } for a password reset, once)
+ *   POST /staff-requests/:id/refuse      the account stays as it was
  * A request the caller may not decide answers 404, like an unknown id. Audited both ways.
  */
 import { and, asc, eq, ne } from 'drizzle-orm';
@@ -21,9 +30,10 @@ import type { Db, Tx } from '../../db/client.ts';
 import * as t from '../../db/schema.ts';
 import { appendAudit } from '../audit/log.ts';
 import { ApiError } from '../lib/errors.ts';
+import { hashPassword } from '../staff/passwords.ts';
 import { accountKey, clearFailures } from '../staff/throttle.ts';
 import { sessionOf, type AdminContext, type AdminEnv } from './http.ts';
-import { idParam } from './staff-accounts.ts';
+import { applyReset, idParam, temporaryPassword } from './staff-accounts.ts';
 import type { AdminActor } from './system.ts';
 
 /** Whether a change the actor makes to an account of `role` needs someone else's confirmation. */
@@ -43,8 +53,23 @@ export function mayConfirm(c: Confirmer, account: { id: number; role: t.StaffRol
   return false;
 }
 
-/** Opens the account's request (one pending per account: a second ask keeps the first). */
+/** Both open the account: a second ask of either is the same request. */
+const OPENING: readonly t.StaffRequestKind[] = ['create', 'reactivate'];
+
+/**
+ * Opens the account's request. One pending per account: asking the same again keeps the first;
+ * asking something else while one waits is refused (409) until that one is decided — a
+ * confirmer decides one clear thing at a time.
+ */
 export async function openRequest(tx: Tx, staffId: number, kind: t.StaffRequestKind, actor: AdminActor, now: Date): Promise<void> {
+  const [waiting] = await tx
+    .select({ kind: t.staffRequests.kind })
+    .from(t.staffRequests)
+    .where(and(eq(t.staffRequests.staffId, staffId), eq(t.staffRequests.status, 'pending')));
+  if (waiting) {
+    if (waiting.kind === kind || (OPENING.includes(waiting.kind) && OPENING.includes(kind))) return;
+    throw new ApiError(409, 'staff_request_pending', 'staff_request_pending');
+  }
   await tx.insert(t.staffRequests).values({ staffId, kind, requestedBy: actor.staffId, requestedAt: now }).onConflictDoNothing();
 }
 
@@ -79,15 +104,34 @@ export async function pendingFor(db: Db, c: Confirmer): Promise<PendingRequest[]
   return rows.filter((r) => mayConfirm(c, { id: r.staffId, role: r.role, departmentCode: r.departmentCode }, r.requestedBy));
 }
 
-export async function decideRequest(db: Db, id: number, decision: 'confirmed' | 'refused', c: Confirmer & { ip: string | null }, now: Date): Promise<{ username: string }> {
+export interface Decided {
+  username: string;
+  kind: t.StaffRequestKind;
+  /** A confirmed password reset's temporary password, for the confirmer's eyes only (once). */
+  temporaryPassword: string | null;
+}
+
+export async function decideRequest(db: Db, id: number, decision: 'confirmed' | 'refused', c: Confirmer & { ip: string | null }, now: Date): Promise<Decided> {
+  // The password is made (and hashed, outside the write) only for a password reset its
+  // confirmer confirms; a request's kind never changes, so this look-up decides as the write would.
+  const [peek] = decision === 'confirmed' ? await pendingRows(db.read, id) : [];
+  const mine = peek && mayConfirm(c, { id: peek.staffId, role: peek.role, departmentCode: peek.departmentCode }, peek.requestedBy);
+  const password = mine && peek.kind === 'reset_password' ? temporaryPassword() : null;
+  const passwordHash = password ? await hashPassword(password) : null;
   return db.write(async (tx) => {
     const [r] = await pendingRows(tx, id);
     // Not pending, not there, or not the caller's to decide: one answer.
     if (!r || !mayConfirm(c, { id: r.staffId, role: r.role, departmentCode: r.departmentCode }, r.requestedBy)) throw new ApiError(404, 'not_found', 'not_found');
+    // (Only if the look-up above missed a request written a moment before: ask again.)
+    if (decision === 'confirmed' && r.kind === 'reset_password' && !passwordHash) throw new ApiError(404, 'not_found', 'not_found');
     await tx.update(t.staffRequests).set({ status: decision, decidedBy: c.staffId, decidedAt: now }).where(eq(t.staffRequests.id, id));
     if (decision === 'confirmed') {
-      await tx.update(t.staff).set({ active: true }).where(eq(t.staff.id, r.staffId));
-      await clearFailures(tx, accountKey(r.staffId));
+      if (r.kind === 'reset_password' || r.kind === 'reset_totp') {
+        await applyReset(tx, r.staffId, r.kind, passwordHash, now);
+      } else {
+        await tx.update(t.staff).set({ active: true }).where(eq(t.staff.id, r.staffId));
+        await clearFailures(tx, accountKey(r.staffId));
+      }
     }
     await appendAudit(tx, {
       at: now,
@@ -100,7 +144,7 @@ export async function decideRequest(db: Db, id: number, decision: 'confirmed' | 
       ip: c.ip,
       detail: { request: id, kind: r.kind, requestedBy: r.requestedBy },
     });
-    return { username: r.username };
+    return { username: r.username, kind: r.kind, temporaryPassword: decision === 'confirmed' ? password : null };
   });
 }
 

@@ -51,7 +51,8 @@ export async function changeTeamMember(db: Db, id: number, kind: TeamChange, act
       await resetStaffTotp(db, id, actor, now, scope);
       return { temporaryPassword: null };
     case 'reset_password':
-      return { temporaryPassword: await resetStaffPassword(db, id, actor, now, scope) };
+      // A head is their handlers' confirmer: the reset takes effect at once, the password comes back here.
+      return { temporaryPassword: (await resetStaffPassword(db, id, actor, now, scope)).temporaryPassword };
   }
 }
 

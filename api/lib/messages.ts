@@ -57,6 +57,10 @@ export const MESSAGES = {
   },
   too_many_templates: { 'zh-CN': '本部门的常用回复已达上限（60条），请先删除不再使用的。', en: 'Your department has the maximum of 60 templates; delete some you no longer use first.' },
   cannot_deactivate_self: { 'zh-CN': '不能停用自己的账号。', en: 'You cannot deactivate your own account.' },
+  staff_request_pending: {
+    'zh-CN': '该账号已有一项申请在等待确认，请待其确认或拒绝后再提出新的申请。',
+    en: 'A request for this account is already waiting for confirmation; ask again once it has been confirmed or refused.',
+  },
   date_too_old: { 'zh-CN': '缴费日期不能早于2015年', en: 'The payment date cannot be before 2015' },
   amount_invalid: { 'zh-CN': '请输入金额（元），最多两位小数', en: 'Enter an amount in yuan with at most 2 decimals' },
   amount_range: { 'zh-CN': '金额应大于0且不超过100万元', en: 'The amount must be above 0 and at most 1,000,000 yuan' },

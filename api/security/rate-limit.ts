@@ -18,6 +18,19 @@ export interface Limit {
 const BEIJING = 8 * 3_600_000;
 const windowOf = (now: Date, windowMs: number) => new Date(Math.floor((now.getTime() + BEIJING) / windowMs) * windowMs - BEIJING);
 
+/**
+ * The longest window or lock any limit may use (today: the per-mobile intake limit and the backup
+ * limit, one day). A row keeps its window's start but not its length, so the retention job
+ * (api/retention/purge.ts) deletes a row only once this long has passed since `window_start`: by
+ * then whatever window or lock the row belongs to has ended, and a deleted row behaves exactly as
+ * the expired one would have (the next request starts from one, and no lock is in force).
+ * A limit longer than this is refused at its first use, rather than silently cut short.
+ */
+export const LONGEST_WINDOW_MS = 24 * 3_600_000;
+function withinHorizon(ms: number): void {
+  if (!(ms > 0 && ms <= LONGEST_WINDOW_MS)) throw new Error(`rate limit window or lock of ${ms} ms: raise LONGEST_WINDOW_MS first (api/security/rate-limit.ts), or the retention job deletes live rows`);
+}
+
 const limited = (windowStart: Date, windowMs: number, now: Date) => {
   const retryAfter = Math.ceil((windowStart.getTime() + windowMs - now.getTime()) / 1000);
   return new ApiError(429, 'rate_limited', 'rate_limited', undefined, { 'Retry-After': String(retryAfter) });
@@ -31,6 +44,7 @@ const limited = (windowStart: Date, windowMs: number, now: Date) => {
  */
 export async function consumeRateLimits(raw: RawTx, entries: readonly { key: string; limit: Limit }[], now: Date): Promise<void> {
   if (!entries.length) return;
+  for (const e of entries) withinHorizon(e.limit.windowMs);
   const windows = entries.map((e) => windowOf(now, e.limit.windowMs));
   const rows = await raw.all(
     `INSERT INTO rate_limits (key, window_start, count) VALUES ${entries.map(() => '(?, ?, 1)').join(', ')}
@@ -47,6 +61,7 @@ export async function consumeRateLimits(raw: RawTx, entries: readonly { key: str
 }
 
 export async function consumeRateLimit(tx: Tx, key: string, { limit, windowMs }: Limit, now: Date): Promise<void> {
+  withinHorizon(windowMs);
   const windowStart = windowOf(now, windowMs);
   const [row] = await tx
     .insert(rateLimits)
@@ -83,6 +98,8 @@ export async function lockedUntil(db: Pick<Db, 'read'>, key: string, policy: Loc
 
 /** Counts one failure against `key`; returns the lock's end when this failure set the lock. */
 export async function recordFailure(tx: Tx, key: string, policy: LockPolicy, now: Date): Promise<Date | null> {
+  withinHorizon(policy.windowMs);
+  withinHorizon(policy.lockMs);
   const windowOpen = now.getTime() - policy.windowMs;
   const [row] = await tx
     .insert(rateLimits)

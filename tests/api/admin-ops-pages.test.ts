@@ -166,15 +166,21 @@ describe('/admin/team/', () => {
 });
 
 describe('/admin/staff/ (sysadmin): reactivate and reset password too', () => {
-  it('re-enabling a deactivated handler asks its head (tests/api/staff-separation.test.ts); a password reset shows the new one once', async () => {
+  it('re-enabling a deactivated handler asks its head (tests/api/staff-separation.test.ts); so does a password reset, which shows no password here', async () => {
     const [row] = await deps.db.read.select().from(t.staff).where(eq(t.staff.username, 'culture.wang'));
     const off = await handleStaff(deps, ...request('/admin/staff/', { who: as.sysadmin, form: { action: 'deactivate', id: String(row!.id) } }), null, 'zh-CN');
     expect(off.kind).toBe('response');
     const on = await handleStaff(deps, ...request('/admin/staff/', { who: as.sysadmin, form: { action: 'reactivate', id: String(row!.id) } }), null, 'zh-CN');
     expect(on.kind === 'response' && on.response.headers.get('location')).toBe('/admin/staff/?done=requested');
     expect((await deps.db.read.select().from(t.staff).where(eq(t.staff.id, row!.id)))[0]!.active).toBe(false);
-    const reset = await handleStaff(deps, ...request('/admin/staff/', { who: as.sysadmin, form: { action: 'reset_password', id: String(row!.id) } }), null, 'en');
-    expect(reset.kind === 'page' && reset.state.message?.text).toMatch(/^culture\.wang's password was reset and all of their sessions ended\. New temporary password \(shown only this once\): [A-Za-z2-9]{16}$/);
+    // One request at a time: the reactivation waits, so the reset is refused with a clear message.
+    const busy = await handleStaff(deps, ...request('/admin/staff/', { who: as.sysadmin, form: { action: 'reset_password', id: String(row!.id) } }), null, 'en');
+    expect(busy.kind === 'page' && busy.status).toBe(409);
+    expect(busy.kind === 'page' && busy.state.message?.text).toBe('A request for this account is already waiting for confirmation; ask again once it has been confirmed or refused.');
+    const [active] = await deps.db.read.select().from(t.staff).where(eq(t.staff.username, 'edu.handler'));
+    const reset = await handleStaff(deps, ...request('/admin/staff/', { who: as.sysadmin, form: { action: 'reset_password', id: String(active!.id) } }), null, 'en');
+    expect(reset.kind === 'response' && reset.response.headers.get('location')).toBe('/en/admin/staff/?done=reset_password');
+    expect((await deps.db.read.select().from(t.staff).where(eq(t.staff.id, active!.id)))[0]!.passwordHash).toBe(active!.passwordHash);
   });
 });
 

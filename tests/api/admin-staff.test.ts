@@ -89,12 +89,17 @@ describe('staff accounts', () => {
     expect((await agent.get('/api/admin/me')).status).toBe(200);
   });
 
-  it('resets TOTP: sessions end and the next sign-in enrols again', async () => {
+  it('resets TOTP once the head confirms (staff-separation.test.ts): sessions end and the next sign-in enrols again', async () => {
     const before = await logInWith(app, deps, { username: NEW.username, password: temp, totpSecret: (await enrolSecretOf()) });
     expect((await before.get('/api/admin/me')).status).toBe(200);
-    expect((await sys.post(`/api/admin/staff/${newId}/reset-totp`)).status).toBe(200);
+    expect((await sys.post(`/api/admin/staff/${newId}/reset-totp`)).status).toBe(202);
+    expect((await lastAudit()).action).toBe('staff.totp_reset_requested');
+    expect((await before.get('/api/admin/me')).status).toBe(200);
+    const marketHead = await logInAs(app, deps, 'market.head');
+    const [req] = ((await (await marketHead.get('/api/admin/staff-requests')).json()) as { requests: { id: number }[] }).requests;
+    expect((await marketHead.post(`/api/admin/staff-requests/${req!.id}/confirm`)).status).toBe(200);
     expect((await before.get('/api/admin/me')).status).toBe(401);
-    expect((await lastAudit()).action).toBe('staff.totp_reset');
+    expect((await lastAudit()).action).toBe('staff.request_confirmed');
     await enrol(NEW.username, temp);
   });
 

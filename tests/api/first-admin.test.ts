@@ -82,7 +82,11 @@ describe('temporary passwords are changed before anything else', () => {
   it('a password the sysadmin resets is temporary too, and the sign-in page goes straight to the change', async () => {
     const sys = await logInAs(app, deps, 'sysadmin');
     const id = (await deps.db.read.select({ id: t.staff.id }).from(t.staff).where(eq(t.staff.username, 'culture.handler')))[0]!.id;
-    const { temporaryPassword } = (await (await sys.post(`/api/admin/staff/${id}/reset-password`)).json()) as { temporaryPassword: string };
+    expect((await sys.post(`/api/admin/staff/${id}/reset-password`)).status).toBe(202);
+    // It takes effect once the head confirms, and the head receives the password (staff-separation.test.ts).
+    const head = await logInAs(app, deps, 'culture.head');
+    const [req] = ((await (await head.get('/api/admin/staff-requests')).json()) as { requests: { id: number }[] }).requests;
+    const { temporaryPassword } = (await (await head.post(`/api/admin/staff-requests/${req!.id}/confirm`)).json()) as { temporaryPassword: string };
 
     deps.clock.advance(30_000);
     const [getReq, getUrl] = page('/admin/login/?next=/admin/', '');

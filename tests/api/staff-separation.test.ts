@@ -2,7 +2,8 @@
  * Separation of duties: the system administrator alone cannot open access to complaints. An
  * account for a handler, head or coordinator that it creates or re-enables stays inactive until
  * its confirmer (that department's head, or a coordinator; another coordinator for a coordinator)
- * confirms it — through the API or the /admin/notices/ page — audited both ways. Every backup
+ * confirms it — through the API or the /admin/notices/ page — audited both ways; so does its
+ * password or TOTP reset of such an account, whose new password only the confirmer sees. Every backup
  * download is announced to the coordinators (audit row + a notice in their admin header).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -143,6 +144,151 @@ describe('accounts the sysadmin creates wait for their confirmer', () => {
     const done = await post({ _csrf: cultureHead.csrf, action: 'confirm', id: String(req.id) });
     expect(done.kind === 'response' && done.response.headers.get('location')).toBe('/admin/notices/?done=confirmed&u=culture.page');
     expect((await staffRow('culture.page')).active).toBe(true);
+  });
+});
+
+describe('password and TOTP resets by the sysadmin wait for the confirmer, who alone receives the password', () => {
+  /** A sign-in with the given password and the account's own authenticator (a fresh time step). */
+  const signIn = async (username: string, password: string) => {
+    deps.clock.advance(60_000);
+    return postSignIn(app, { username, password, totp: codeNow(deps, account(username)) });
+  };
+  const staffList = async () => ((await (await sys.get('/api/admin/staff')).json()) as { staff: { username: string; active: boolean; pendingRequest: string | null }[] }).staff;
+  /** Everything the sysadmin can read about accounts and what happened to them. */
+  const sysadminView = async () => `${await (await sys.get('/api/admin/staff')).text()}${await (await sys.get('/api/admin/audit?limit=200')).text()}`;
+
+  it('a password reset: no password for the sysadmin, the clerk keeps working; the head confirms and gets it', async () => {
+    const id = (await staffRow('edu.handler')).id;
+    const before = await staffRow('edu.handler');
+    const clerk = await logInAs(app, deps, 'edu.handler');
+
+    const res = await sys.post(`/api/admin/staff/${id}/reset-password`);
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ ok: true, pendingConfirmation: true });
+    // Nothing changed yet: the same hash, the clerk's session and sign-in still work.
+    expect(await staffRow('edu.handler')).toMatchObject({ passwordHash: before.passwordHash, mustChangePassword: false, active: true });
+    expect((await clerk.get('/api/admin/me')).status).toBe(200);
+    expect((await signIn('edu.handler', account('edu.handler').password)).status).toBe(200);
+    expect((await staffList()).find((s) => s.username === 'edu.handler')).toMatchObject({ active: true, pendingRequest: 'reset_password' });
+    expect(await lastAudit('staff.password_reset_requested')).toMatchObject({ objectId: String(id), actorRole: 'sysadmin' });
+    // The other half of a takeover waits behind it; a second identical ask is the same request.
+    const totp = await sys.post(`/api/admin/staff/${id}/reset-totp`);
+    expect(totp.status).toBe(409);
+    expect(((await totp.json()) as { error: { code: string } }).error.code).toBe('staff_request_pending');
+    expect(await staffRow('edu.handler')).toMatchObject({ totpSecretEnc: before.totpSecretEnc });
+    expect((await sys.post(`/api/admin/staff/${id}/reset-password`)).status).toBe(202);
+
+    const [req, ...more] = (await requestsOf(eduHead)).filter((r) => r.username === 'edu.handler');
+    expect(req).toMatchObject({ kind: 'reset_password' });
+    expect(more).toEqual([]);
+    expect((await sys.post(`/api/admin/staff-requests/${req!.id}/confirm`)).status).toBe(404);
+    expect((await cultureHead.post(`/api/admin/staff-requests/${req!.id}/confirm`)).status).toBe(404);
+
+    const confirmed = await eduHead.post(`/api/admin/staff-requests/${req!.id}/confirm`);
+    expect(confirmed.status).toBe(200);
+    const { temporaryPassword, kind } = (await confirmed.json()) as { temporaryPassword: string; kind: string };
+    expect(kind).toBe('reset_password');
+    expect(temporaryPassword).toMatch(/^[A-Za-z2-9]{16}$/);
+    expect(await lastAudit('staff.request_confirmed')).toMatchObject({ actorStaffId: (await staffRow('edu.head')).id, objectId: String(id), detail: { kind: 'reset_password' } });
+    // Now in force: the clerk's sessions ended, the old password is refused, the new one (with
+    // the clerk's own authenticator) signs in and must be changed first.
+    expect((await clerk.get('/api/admin/me')).status).toBe(401);
+    expect((await signIn('edu.handler', account('edu.handler').password)).status).toBe(401);
+    const fresh = await signIn('edu.handler', temporaryPassword);
+    expect(fresh.status).toBe(200);
+    expect((await staffRow('edu.handler')).mustChangePassword).toBe(true);
+    // Nowhere the sysadmin can look.
+    expect(await sysadminView()).not.toContain(temporaryPassword);
+  });
+
+  it('a TOTP reset: refused, nothing changes; confirmed by a coordinator, the next sign-in enrols anew', async () => {
+    const id = (await staffRow('science.handler')).id;
+    const before = await staffRow('science.handler');
+    expect((await sys.post(`/api/admin/staff/${id}/reset-totp`)).status).toBe(202);
+    expect(await lastAudit('staff.totp_reset_requested')).toMatchObject({ objectId: String(id) });
+    const req = (await requestsOf(coord)).find((r) => r.username === 'science.handler')!;
+    expect(req.kind).toBe('reset_totp');
+    expect((await coord.post(`/api/admin/staff-requests/${req.id}/refuse`)).status).toBe(200);
+    expect(await lastAudit('staff.request_refused')).toMatchObject({ objectId: String(id), detail: { kind: 'reset_totp' } });
+    expect(await staffRow('science.handler')).toMatchObject({ totpSecretEnc: before.totpSecretEnc, passwordHash: before.passwordHash, active: true });
+    expect((await signIn('science.handler', account('science.handler').password)).status).toBe(200);
+
+    expect((await sys.post(`/api/admin/staff/${id}/reset-totp`)).status).toBe(202);
+    const again = (await requestsOf(coord)).find((r) => r.username === 'science.handler')!;
+    expect((await coord.post(`/api/admin/staff-requests/${again.id}/confirm`)).status).toBe(200);
+    expect(await staffRow('science.handler')).toMatchObject({ totpSecretEnc: null, passwordHash: before.passwordHash });
+    deps.clock.advance(60_000);
+    const next = await postSignIn(app, { username: 'science.handler', password: account('science.handler').password });
+    expect(((await next.json()) as { status: string }).status).toBe('enrolment_required');
+  });
+
+  it('an inactive account too (a later reactivation must not open a password the sysadmin set); a sysadmin account needs nobody', async () => {
+    const id = (await staffRow('science.head')).id;
+    expect((await sys.post(`/api/admin/staff/${id}/deactivate`)).status).toBe(200);
+    expect((await sys.post(`/api/admin/staff/${id}/reset-password`)).status).toBe(202);
+    expect((await sys.post(`/api/admin/staff/${id}/reactivate`)).status).toBe(409);
+    expect((await staffRow('science.head')).active).toBe(false);
+
+    const other = (await staffRow('sys.two')).id;
+    const direct = await sys.post(`/api/admin/staff/${other}/reset-password`);
+    expect(direct.status).toBe(200);
+    expect(((await direct.json()) as { temporaryPassword: string }).temporaryPassword).toMatch(/^[A-Za-z2-9]{16}$/);
+  });
+
+  it('a head resetting their own handler needs nobody, and settles the same reset the sysadmin asked for', async () => {
+    const id = (await staffRow('culture.handler')).id;
+    expect((await sys.post(`/api/admin/staff/${id}/reset-password`)).status).toBe(202);
+    const res = await cultureHead.post(`/api/admin/team/${id}/reset-password`);
+    expect(res.status).toBe(200);
+    const { temporaryPassword } = (await res.json()) as { temporaryPassword: string };
+    expect((await signIn('culture.handler', temporaryPassword)).status).toBe(200);
+    expect((await requestsOf(cultureHead)).map((r) => r.username)).not.toContain('culture.handler');
+    expect((await staffList()).find((s) => s.username === 'culture.handler')?.pendingRequest).toBeNull();
+  });
+
+  it('on the pages: /admin/staff/ says it awaits confirmation and shows no password; /admin/notices/ names the kind and shows the password to the confirmer once', async () => {
+    const id = (await staffRow('edu.handler')).id;
+    const base = 'http://127.0.0.1:4321';
+    const form = (who: StaffAgent, path: string, fields: Record<string, string>): [Request, URL] => {
+      const url = new URL(path, base);
+      return [new Request(url, { method: 'POST', headers: { cookie: who.cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: who.csrf, ...fields }).toString() }), url];
+    };
+    const { accountStatus, handleStaff } = await import('../../site/lib/admin/staff.ts');
+    const { strings } = await import('../../site/i18n/index.ts');
+    const asked = await handleStaff(deps, ...form(sys, '/admin/staff/', { action: 'reset_password', id: String(id) }), null, 'zh-CN');
+    expect(asked.kind === 'response' && asked.response.headers.get('location')).toBe('/admin/staff/?done=reset_password');
+    const listUrl = new URL('/admin/staff/?done=reset_password', base);
+    const listed = await handleStaff(deps, new Request(listUrl, { headers: { cookie: sys.cookie } }), listUrl, null, 'zh-CN');
+    if (listed.kind !== 'page') throw new Error('expected the staff page');
+    expect(listed.state.message?.text).toBe(strings('zh-CN').admin.system.staff.resetPasswordRequested);
+    const row = listed.state.staff.find((s) => s.username === 'edu.handler')!;
+    expect(row).toMatchObject({ active: true, pendingRequest: 'reset_password' });
+    // The status cell (staff and team pages): still active, the reset named beside it.
+    expect(accountStatus('zh-CN', row)).toMatch(/^在用 · 待确认：重置密码 · 已绑定动态口令/);
+    expect(accountStatus('en', row)).toMatch(/^active · awaiting confirmation: Password reset · TOTP enrolled/);
+
+    // The confirmer's page lists it with its kind, named in both languages.
+    for (const lang of ['zh-CN', 'en'] as const) for (const k of t.STAFF_REQUEST_KINDS) expect(strings(lang).admin.notices.kinds[k]).toMatch(/\S/);
+    expect(strings('zh-CN').admin.notices.kinds.reset_password).toBe('重置密码');
+    const url = new URL('/en/admin/notices/', base);
+    const view = await handleNotices(deps, new Request(url, { headers: { cookie: eduHead.cookie } }), url, null, 'en');
+    if (view.kind !== 'page') throw new Error('expected the notices page');
+    const req = view.state.requests.find((r) => r.username === 'edu.handler')!;
+    expect(req.kind).toBe('reset_password');
+
+    const done = await handleNotices(deps, ...form(eduHead, '/en/admin/notices/', { action: 'confirm', id: String(req.id) }), null, 'en');
+    if (done.kind !== 'page') throw new Error('a confirmed password reset answers with the page (the password is never in a URL)');
+    const temp = /([A-Za-z2-9]{16})$/.exec(done.state.message!.text)?.[1];
+    expect(done.state.message!.text).toMatch(/^Confirmed: edu\.handler's password was reset/);
+    expect((await signIn('edu.handler', temp!)).status).toBe(200);
+    expect(await sysadminView()).not.toContain(temp);
+
+    // Refused on the page: the account stays as it was.
+    expect((await sys.post(`/api/admin/staff/${id}/reset-totp`)).status).toBe(202);
+    const totpReq = (await requestsOf(eduHead)).find((r) => r.username === 'edu.handler')!;
+    const refused = await handleNotices(deps, ...form(eduHead, '/admin/notices/', { action: 'refuse', id: String(totpReq.id) }), null, 'zh-CN');
+    expect(refused.kind === 'response' && refused.response.headers.get('location')).toBe('/admin/notices/?done=reset_refused&u=edu.handler');
+    expect((await staffRow('edu.handler')).totpSecretEnc).not.toBeNull();
   });
 });
 

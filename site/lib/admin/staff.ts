@@ -22,6 +22,23 @@ export interface StaffState extends Frame {
   message: Notice | null;
 }
 
+/**
+ * An account's status cell (this page and /admin/team/). A request to open the account
+ * (create, reactivate) is its state; a reset waiting for its confirmer leaves the account as it
+ * is, active or not, so it is named beside that state.
+ */
+export function accountStatus(lang: Lang, s: Pick<StaffState['staff'][number], 'active' | 'pendingRequest' | 'totpEnrolled' | 'mustChangePassword'>): string {
+  const a = strings(lang).admin;
+  const t = a.system.staff;
+  const opening = s.pendingRequest === 'create' || s.pendingRequest === 'reactivate';
+  return [
+    opening ? t.pending : s.active ? t.active : t.inactive,
+    ...(s.pendingRequest && !opening ? [t.pendingWhat(a.notices.kinds[s.pendingRequest])] : []),
+    s.totpEnrolled ? t.totpYes : t.totpNo,
+    ...(s.mustChangePassword ? [t.mustChange] : []),
+  ].join(' · ');
+}
+
 export async function handleStaff(deps: Deps, request: Request, url: URL, ip: string | null, lang: Lang): Promise<PageResult<StaffState>> {
   const session = await sessionOf(deps, request);
   if (!session) return { kind: 'response', response: toSignIn(lang, url, request.method === 'POST' ? 'expired' : undefined) };
@@ -30,13 +47,15 @@ export async function handleStaff(deps: Deps, request: Request, url: URL, ip: st
   const frame: Frame = { user: await adminUser(deps, session), demo: await isDemo(deps) };
   const t = strings(lang).admin.system;
   if (session.staff.role !== 'sysadmin') return { kind: 'message', status: 403, state: { ...frame, title: t.noAccessTitle, text: t.noAccess, back: { href: adminPath(lang, '/account/'), label: strings(lang).admin.nav.account } } };
+  const DONE: Record<string, string> = { '1': t.staff.done, requested: t.staff.reactivationRequested, reset_password: t.staff.resetPasswordRequested, reset_totp: t.staff.resetTotpRequested };
+  const doneMessage = (done: string | null): Notice | null => (done && Object.hasOwn(DONE, done) ? { kind: 'ok', text: DONE[done]! } : null);
   const state = async (extra: Partial<StaffState> = {}): Promise<StaffState> => ({
     ...frame,
     staff: await listStaff(deps.db),
     departments: await listDepartments(deps.db),
     form: {},
     fieldErrors: {},
-    message: url.searchParams.get('done') === '1' ? { kind: 'ok', text: t.staff.done } : url.searchParams.get('done') === 'requested' ? { kind: 'ok', text: t.staff.reactivationRequested } : null,
+    message: doneMessage(url.searchParams.get('done')),
     ...extra,
   });
   if (request.method !== 'POST') return { kind: 'page', status: 200, state: await state() };
@@ -53,15 +72,22 @@ export async function handleStaff(deps: Deps, request: Request, url: URL, ip: st
       const r = await reactivateStaff(deps.db, id, actor, now);
       return { kind: 'response', response: redirect(`${adminPath(lang, '/staff/')}?done=${r.pendingConfirmation ? 'requested' : '1'}`) };
     }
-    if (form.action === 'deactivate' || form.action === 'reset_totp') {
-      await (form.action === 'deactivate' ? deactivateStaff : resetStaffTotp)(deps.db, id, actor, now);
+    if (form.action === 'deactivate') {
+      await deactivateStaff(deps.db, id, actor, now);
       return { kind: 'response', response: redirect(`${adminPath(lang, '/staff/')}?done=1`) };
     }
+    if (form.action === 'reset_totp') {
+      const r = await resetStaffTotp(deps.db, id, actor, now);
+      return { kind: 'response', response: redirect(`${adminPath(lang, '/staff/')}?done=${r.pendingConfirmation ? 'reset_totp' : '1'}`) };
+    }
     if (form.action === 'reset_password') {
-      // Shown once, in this answer (no redirect: never in a URL or the history).
-      const password = await resetStaffPassword(deps.db, id, actor, now);
+      // A handler's, head's or coordinator's waits for its confirmer, who receives the password
+      // (api/admin/staff-requests.ts); nothing to show here then.
+      const r = await resetStaffPassword(deps.db, id, actor, now);
+      if (r.pendingConfirmation || !r.temporaryPassword) return { kind: 'response', response: redirect(`${adminPath(lang, '/staff/')}?done=reset_password`) };
+      // Another administrator's: shown once, in this answer (no redirect: never in a URL or the history).
       const who = (await listStaff(deps.db)).find((x) => x.id === id)?.username ?? String(id);
-      return { kind: 'page', status: 200, state: await state({ message: { kind: 'ok', text: strings(lang).admin.ops.team.passwordReset(who, password) } }) };
+      return { kind: 'page', status: 200, state: await state({ message: { kind: 'ok', text: strings(lang).admin.ops.team.passwordReset(who, r.temporaryPassword) } }) };
     }
     const input = { username: form.username ?? '', displayName: form.displayName ?? '', departmentCode: form.departmentCode ?? '', role: form.role ?? '' };
     const parsed = parseWith(NewStaffSchema, input, lang);
