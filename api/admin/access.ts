@@ -1,5 +1,5 @@
 /**
- * Who may see and do what with a complaint (DOMAIN.md, staff roles). Pure functions over the
+ * Who may see and do what with a complaint (docs/domain.md, staff roles). Pure functions over the
  * caller and the case's handling departments, so the whole matrix is testable without HTTP.
  *
  *   handler      cases its department leads or co-handles; leads: the lead department's actions;

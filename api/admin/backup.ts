@@ -1,5 +1,5 @@
 /**
- * Online consistent backup for the system administrator (DOMAIN.md: sysadmin "backups").
+ * Online consistent backup for the system administrator (docs/domain.md: sysadmin "backups").
  *
  * A local libSQL file is copied with `VACUUM INTO` (in a child process, backup-snapshot.mjs, so
  * the synchronous driver does not stall this process): it runs as one read transaction, so the

@@ -4,7 +4,7 @@
  *   POST /publish        sysadmin, coordinator   start a build (202), or the running one (200)
  *   GET  /publish/:id    sysadmin, coordinator   one build with its log (the page polls it)
  *   POST /backup         sysadmin                a consistent copy of the database, as a download
- * Who publishes: DOMAIN.md gives the coordination office "publish data and trigger site rebuilds"
+ * Who publishes: docs/domain.md gives the coordination office "publish data and trigger site rebuilds"
  * and the system administrator "configuration"; a rebuild changes no data, so both may. Handlers
  * and department heads: 403.
  */

@@ -131,7 +131,7 @@ export async function createStaff(
 
 /**
  * Whose accounts an actor may manage: the system administrator any account; a department head
- * (DOMAIN.md: "manage the department's staff") only the handler accounts of their own department —
+ * (docs/domain.md: "manage the department's staff") only the handler accounts of their own department —
  * never another department's, never a head, coordinator or sysadmin (so never themselves, and a
  * department can never be left without its head by its head). An account outside the scope is
  * answered exactly like an unknown id (404).

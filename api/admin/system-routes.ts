@@ -1,5 +1,5 @@
 /**
- * System administration over HTTP (DOMAIN.md "System administration"). No complaint contents here.
+ * System administration over HTTP (docs/domain.md, "Staff roles": the sysadmin). No complaint contents here.
  *   GET/PUT /settings           sysadmin, coordinator   policy values (SettingsSchema), audited old → new
  *   GET     /holidays?year=     sysadmin, coordinator   package days + staff overrides of a year; known?
  *   PUT     /holidays/:year     sysadmin, coordinator   replace that year's overrides, audited

@@ -1,5 +1,5 @@
 /**
- * A department head manages their own department's handler accounts (DOMAIN.md: dept_head
+ * A department head manages their own department's handler accounts (docs/domain.md: dept_head
  * "manage the department's staff"), with the same functions and the same first-sign-in flow as
  * the system administrator's staff accounts (staff-accounts.ts), in a department scope:
  *   GET  /team                      the department's accounts (heads see their colleagues too,

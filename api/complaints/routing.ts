@@ -1,5 +1,5 @@
 /**
- * 首接负责制 — who leads a refund complaint, by rule (DOMAIN.md):
+ * 首接负责制 — who leads a refund complaint, by rule (docs/domain.md):
  * 1. Licensed institution: the category's department leads (culture for 文化艺术类, science for
  *    科技类, else edu); the other supervising department and market co-handle.
  * 2. Not in the registry (possible unlicensed training): edu leads; market and the town or street

@@ -1,5 +1,5 @@
 /**
- * Reference data of the sample district (DOMAIN.md): departments, the 5 streets and 7 towns,
+ * Reference data of the sample district (docs/domain.md): departments, the 5 streets and 7 towns,
  * 16 supervision zones. Production districts load their own rows; nothing in code depends on
  * these particular codes except the four bureau codes the routing rule names.
  */

@@ -1,5 +1,5 @@
 /**
- * Who may read and change the registry (DOMAIN.md: the education bureau licenses every institution;
+ * Who may read and change the registry (docs/domain.md: the education bureau licenses every institution;
  * culture and science co-supervise their categories and publish inspection results jointly with it;
  * the coordination office, hosted by the education bureau, publishes data; the sysadmin runs
  * accounts, backups and configuration, not the register).

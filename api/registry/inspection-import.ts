@@ -6,7 +6,7 @@
  * findings are replaced by the row in the file (identical rows are reported as unchanged and not
  * touched); institutions not in the file keep whatever that year holds. A correction is therefore
  * a file with just the corrected rows. publishedBy is the institution's supervising departments
- * (DOMAIN.md: results are published jointly by the education bureau and the co-supervisor).
+ * (docs/domain.md: results are published jointly by the education bureau and the co-supervisor).
  * A co-supervising bureau's staff may only import rows for institutions it supervises (access.ts).
  */
 import { and, eq, inArray } from 'drizzle-orm';

@@ -1,5 +1,5 @@
 /**
- * Rules that are policy, not code. Defaults follow DOMAIN.md and the national rules it quotes;
+ * Rules that are policy, not code. Defaults follow docs/domain.md and the national rules it quotes;
  * a district changes them in the admin settings (stored in the `settings` table), never here.
  */
 import { z } from 'zod';

@@ -1,7 +1,7 @@
 /**
  * The access matrix, through the real HTTP API: every admin complaint route × every role
  * (handler, dept_head, coordinator, sysadmin) × a case their department leads, co-handles, or has
- * nothing to do with. Expectations are written out from DOMAIN.md here, not computed with
+ * nothing to do with. Expectations are written out from docs/domain.md here, not computed with
  * api/admin/access.ts, so the test cannot agree with a wrong rule.
  *
  * Also: masked versus unmasked personal data, one audit row per unmasked view, allowedActions,
@@ -40,7 +40,7 @@ const WHO: Record<User, { dept: string; role: t.StaffRole }> = {
 const as: Partial<Record<User, StaffAgent>> = {};
 const staffIds: Partial<Record<User, number>> = {};
 
-/** Kinds of case, with the departments DOMAIN.md's routing makes lead and co-handlers. */
+/** Kinds of case, with the departments docs/domain.md's routing makes lead and co-handlers. */
 type Kind = 'culture' | 'subject' | 'science' | 'unregistered';
 const HANDLING: Record<Kind, { lead: string; co: string[] }> = {
   culture: { lead: 'culture', co: ['edu', 'market'] },
@@ -72,7 +72,7 @@ async function fileCase(kind: Kind, name = '王小明'): Promise<Case> {
 const versionOf = async (c: Case) => (await deps.db.read.select({ v: t.complaints.version }).from(t.complaints).where(eq(t.complaints.id, c.id)))[0]!.v;
 const relation = (u: User, k: Kind): 'lead' | 'co' | 'none' => (HANDLING[k].lead === WHO[u].dept ? 'lead' : HANDLING[k].co.includes(WHO[u].dept) ? 'co' : 'none');
 
-/** What DOMAIN.md says a GET of the case answers, and whether personal data shows. */
+/** What docs/domain.md says a GET of the case answers, and whether personal data shows. */
 function expectedView(u: User, k: Kind): { status: number; masked?: boolean } {
   if (WHO[u].role === 'sysadmin') return { status: 403 };
   const r = relation(u, k);
@@ -552,7 +552,7 @@ describe('publishing, backup, templates and department staff — each role × ow
 });
 
 describe('registry routes — each role × the institution’s supervising department (own / other)', () => {
-  // Written out from DOMAIN.md (see api/registry/access.ts for the reasoning): the education
+  // Written out from docs/domain.md (see api/registry/access.ts for the reasoning): the education
   // bureau licenses, its head decides status changes, co-supervisors import results only for
   // institutions they supervise, market reads, the sysadmin has no registry at all.
   const READ = (u: User) => WHO[u].role !== 'sysadmin';
