@@ -2,16 +2,21 @@
  * Staff accounts, managed by the system administrator:
  *   GET  /staff                     the accounts (no hashes, no secrets)
  *   POST /staff                     { username, displayName, departmentCode, role } → a temporary
- *                                   password shown once; no TOTP secret, so the first sign-in
- *                                   forces TOTP enrolment (auth-service.ts), and the password
- *                                   must be changed before anything else (guard.ts)
+ *                                   password shown once (201); no TOTP secret, so the first
+ *                                   sign-in forces TOTP enrolment (auth-service.ts), and the
+ *                                   password must be changed before anything else (guard.ts).
+ *                                   A handler, head or coordinator: 202, no password — it waits
+ *                                   for its confirmer, who receives it (staff-requests.ts)
  *   POST /staff/:id/deactivate      the account can no longer sign in; its sessions end
  *   POST /staff/:id/reset-totp      the next sign-in enrols a new authenticator; sessions end
  *   POST /staff/:id/reactivate      the account may sign in again (sign-in delay cleared)
  *   POST /staff/:id/reset-password  a new temporary password shown once; sessions end
  * Separation of duties: an account that reads cases (handler, head, coordinator) which the
  * system administrator creates or re-enables stays inactive until its confirmer confirms the
- * request (staff-requests.ts) — the administrator alone never opens access to complaints.
+ * request (staff-requests.ts) — the administrator alone never opens access to complaints. Nor
+ * does it ever learn such a new account's password: it is generated at confirmation and shown
+ * to the confirmer, who hands it over (otherwise the administrator could sign in first, enrol its
+ * own authenticator and read the department's cases).
  * Its password or TOTP reset of such an account is a request too (202): otherwise resetting
  * both would hand it a working sign-in of someone who reads cases. Until confirmed the account
  * keeps its credentials and sessions; the new temporary password is generated at confirmation
@@ -90,20 +95,22 @@ const staffAudit = (actor: AdminActor, at: Date, action: string, staffId: number
   detail,
 });
 
+export type CreatedStaff =
+  | { id: number; username: string; pendingConfirmation: false; temporaryPassword: string }
+  | { id: number; username: string; pendingConfirmation: true; temporaryPassword: null };
+
 /**
  * A new account with a temporary password (shown once) that must be changed at first sign-in.
  * Created by the system administrator for someone who reads cases, it stays inactive until the
- * confirmer confirms it (`pendingConfirmation`).
+ * confirmer confirms it (`pendingConfirmation`) and has no password anyone knows until then: the
+ * confirmation sets the one its confirmer hands over (staff-requests.ts).
  */
-export async function createStaff(
-  db: Db,
-  input: NewStaffInput,
-  actor: AdminActor,
-  now: Date,
-): Promise<{ id: number; username: string; temporaryPassword: string; pendingConfirmation: boolean }> {
+export async function createStaff(db: Db, input: NewStaffInput, actor: AdminActor, now: Date): Promise<CreatedStaff> {
+  const pending = needsConfirmation(actor.role, input.role);
+  // Waiting: the column needs a hash, so it holds one of a password nobody ever sees (thrown
+  // away here); the account is inactive besides.
   const password = temporaryPassword();
   const passwordHash = await hashPassword(password);
-  const pending = needsConfirmation(actor.role, input.role);
   return db.write(async (tx) => {
     const [dept] = await tx.select({ code: t.departments.code }).from(t.departments).where(eq(t.departments.code, input.departmentCode));
     if (!dept) throw new ApiError(422, 'validation_failed', 'validation_failed', [{ path: 'departmentCode', key: 'unknown_field' }]);
@@ -125,7 +132,9 @@ export async function createStaff(
       .returning({ id: t.staff.id });
     await appendAudit(tx, staffAudit(actor, now, 'staff.created', row!.id, { role: input.role, departmentCode: input.departmentCode, ...(pending ? { pendingConfirmation: true } : {}) }));
     if (pending) await openRequest(tx, row!.id, 'create', actor, now);
-    return { id: row!.id, username: input.username, temporaryPassword: password, pendingConfirmation: pending };
+    return pending
+      ? { id: row!.id, username: input.username, pendingConfirmation: true, temporaryPassword: null }
+      : { id: row!.id, username: input.username, pendingConfirmation: false, temporaryPassword: password };
   });
 }
 
@@ -279,7 +288,10 @@ export function staffRoutes() {
     const { lang, deps } = c.var;
     const parsed = parseWith(NewStaffSchema, await readBody(c), lang);
     if (!parsed.ok) return c.json(validationError(parsed.issues, lang), 422);
-    return c.json(await createStaff(deps.db, parsed.data, actor, deps.clock.now()), 201);
+    const created = await createStaff(deps.db, parsed.data, actor, deps.clock.now());
+    // Waiting for the confirmer: no password in this answer (staff-requests.ts gives it to them).
+    if (created.pendingConfirmation) return c.json({ id: created.id, username: created.username, pendingConfirmation: true }, 202);
+    return c.json(created, 201);
   });
   r.post('/:id/deactivate', async (c) => {
     const actor = sysadminOnly(c);

@@ -16,10 +16,16 @@
  * could not be shown to it at request time without it holding a working password the moment
  * the request is confirmed). The confirmer could then sign in as the clerk only with the
  * clerk's authenticator too — and reads that department's cases already.
+ * A new account the administrator creates for such a role works the same way: the administrator
+ * gets no password, and confirming the `create` request sets the account's first temporary
+ * password and shows it once to the confirmer (it must be changed, and an authenticator
+ * enrolled, at first sign-in). Otherwise the administrator, holding the password, could sign in
+ * before the clerk, enrol its own authenticator and read the department's cases.
  *
  *   GET  /staff-requests                 the pending requests the caller may decide
  *   POST /staff-requests/:id/confirm     the account becomes active, or the reset takes effect
- *                                        ({ temporaryPassword } for a password reset, once)
+ *                                        ({ temporaryPassword } for a new account or a password
+ *                                        reset, once)
  *   POST /staff-requests/:id/refuse      the account stays as it was
  * A request the caller may not decide answers 404, like an unknown id. Audited both ways.
  */
@@ -73,6 +79,9 @@ export async function openRequest(tx: Tx, staffId: number, kind: t.StaffRequestK
   await tx.insert(t.staffRequests).values({ staffId, kind, requestedBy: actor.staffId, requestedAt: now }).onConflictDoNothing();
 }
 
+/** Confirming these sets a temporary password that only the confirmer is shown. */
+const issuesPassword = (kind: t.StaffRequestKind) => kind === 'reset_password' || kind === 'create';
+
 const requester = alias(t.staff, 'requester');
 
 async function pendingRows(db: Db['read'] | Tx, id?: number) {
@@ -107,27 +116,32 @@ export async function pendingFor(db: Db, c: Confirmer): Promise<PendingRequest[]
 export interface Decided {
   username: string;
   kind: t.StaffRequestKind;
-  /** A confirmed password reset's temporary password, for the confirmer's eyes only (once). */
+  /** A confirmed new account's or password reset's temporary password, for the confirmer's eyes only (once). */
   temporaryPassword: string | null;
 }
 
 export async function decideRequest(db: Db, id: number, decision: 'confirmed' | 'refused', c: Confirmer & { ip: string | null }, now: Date): Promise<Decided> {
-  // The password is made (and hashed, outside the write) only for a password reset its
-  // confirmer confirms; a request's kind never changes, so this look-up decides as the write would.
+  // The password is made (and hashed, outside the write) only for a new account or a password
+  // reset its confirmer confirms; a request's kind never changes, so this look-up decides as the
+  // write would.
   const [peek] = decision === 'confirmed' ? await pendingRows(db.read, id) : [];
   const mine = peek && mayConfirm(c, { id: peek.staffId, role: peek.role, departmentCode: peek.departmentCode }, peek.requestedBy);
-  const password = mine && peek.kind === 'reset_password' ? temporaryPassword() : null;
+  const password = mine && issuesPassword(peek.kind) ? temporaryPassword() : null;
   const passwordHash = password ? await hashPassword(password) : null;
   return db.write(async (tx) => {
     const [r] = await pendingRows(tx, id);
     // Not pending, not there, or not the caller's to decide: one answer.
     if (!r || !mayConfirm(c, { id: r.staffId, role: r.role, departmentCode: r.departmentCode }, r.requestedBy)) throw new ApiError(404, 'not_found', 'not_found');
     // (Only if the look-up above missed a request written a moment before: ask again.)
-    if (decision === 'confirmed' && r.kind === 'reset_password' && !passwordHash) throw new ApiError(404, 'not_found', 'not_found');
+    if (decision === 'confirmed' && issuesPassword(r.kind) && !passwordHash) throw new ApiError(404, 'not_found', 'not_found');
     await tx.update(t.staffRequests).set({ status: decision, decidedBy: c.staffId, decidedAt: now }).where(eq(t.staffRequests.id, id));
     if (decision === 'confirmed') {
       if (r.kind === 'reset_password' || r.kind === 'reset_totp') {
         await applyReset(tx, r.staffId, r.kind, passwordHash, now);
+      } else if (r.kind === 'create') {
+        // Its first password: nobody knew the one it was created with (staff-accounts.ts).
+        await tx.update(t.staff).set({ active: true, passwordHash: passwordHash!, passwordChangedAt: null, mustChangePassword: true }).where(eq(t.staff.id, r.staffId));
+        await clearFailures(tx, accountKey(r.staffId));
       } else {
         await tx.update(t.staff).set({ active: true }).where(eq(t.staff.id, r.staffId));
         await clearFailures(tx, accountKey(r.staffId));
@@ -142,7 +156,7 @@ export async function decideRequest(db: Db, id: number, decision: 'confirmed' | 
       objectType: 'staff',
       objectId: String(r.staffId),
       ip: c.ip,
-      detail: { request: id, kind: r.kind, requestedBy: r.requestedBy },
+      detail: { request: id, kind: r.kind, requestedBy: r.requestedBy, ...(decision === 'confirmed' && password ? { temporaryPasswordTo: 'confirmer' } : {}) },
     });
     return { username: r.username, kind: r.kind, temporaryPassword: decision === 'confirmed' ? password : null };
   });

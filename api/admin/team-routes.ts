@@ -32,8 +32,12 @@ export async function listTeam(db: Db, dept: string) {
   return all.filter((s) => s.departmentCode === dept).map((s) => ({ ...s, manageable: s.role === 'handler' }));
 }
 
-export const createHandler = (db: Db, input: NewHandlerInput, actor: TeamActor, now: Date) =>
-  createStaff(db, { ...input, departmentCode: actor.dept, role: 'handler' }, actor, now);
+/** A head is their handlers' confirmer: the account is open at once, its password for the head. */
+export async function createHandler(db: Db, input: NewHandlerInput, actor: TeamActor, now: Date) {
+  const created = await createStaff(db, { ...input, departmentCode: actor.dept, role: 'handler' }, actor, now);
+  if (created.pendingConfirmation) throw new Error('a head’s own handler never waits for confirmation');
+  return created;
+}
 
 export type TeamChange = 'deactivate' | 'reactivate' | 'reset_totp' | 'reset_password';
 

@@ -57,7 +57,7 @@ export const adminSystemEn: typeof adminSystemZhCN = {
   },
   staff: {
     title: 'Staff accounts',
-    lead: 'A new account gets a one-time temporary password and must enrol an authenticator (TOTP) and change the password at first sign-in. A handler, department head or coordinator account the system administrator creates or re-enables can sign in only once its department head (or the coordination office) confirms it; the system administrator’s password or TOTP reset of such an account, too, takes effect only once confirmed (the new temporary password is shown to the person who confirms). Deactivating or resetting TOTP ends all of the account’s sessions.',
+    lead: 'A new account gets a one-time temporary password and must enrol an authenticator (TOTP) and change the password at first sign-in. A handler, department head or coordinator account the system administrator creates or re-enables can sign in only once its department head (or the coordination office) confirms it; its temporary password is shown only to the person who confirms it, who hands it over; the system administrator’s password or TOTP reset of such an account, too, takes effect only once confirmed (the new temporary password is shown to the person who confirms). Deactivating or resetting TOTP ends all of the account’s sessions.',
     username: 'Username',
     displayName: 'Name',
     department: 'Department',
@@ -68,7 +68,8 @@ export const adminSystemEn: typeof adminSystemZhCN = {
     inactive: 'deactivated',
     pending: 'awaiting confirmation',
     mustChange: 'temporary password',
-    createdPending: (u: string, p: string) => `Account ${u} created; it can sign in once its department head (or the coordination office) confirms it. Temporary password (shown only this once; hand it over in person or through a trusted channel): ${p}`,
+    createdPending: (u: string) => `Account ${u} created and awaiting confirmation by its department head (or the coordination office). Its temporary password is generated when it is confirmed and shown only to the person who confirms, who hands it over; until then the account cannot sign in.`,
+    createdPendingCoordinator: (u: string) => `Account ${u} created and awaiting confirmation by another coordinator. Its temporary password is generated when it is confirmed and shown only to that coordinator, who hands it over; until then the account cannot sign in.`,
     reactivationRequested: 'Re-enabling requested; it takes effect once the department head (or the coordination office) confirms it.',
     resetPasswordRequested: 'Password reset requested. It takes effect once the department head (or the coordination office) confirms it; the new temporary password is then shown to the person who confirms, who hands it over. Until then the current password keeps working.',
     resetTotpRequested: 'Authenticator reset requested. It takes effect once the department head (or the coordination office) confirms it; until then the current authenticator keeps working.',

@@ -1,6 +1,7 @@
 /**
- * Staff accounts managed by the system administrator through the API: only sysadmin; a new account
- * gets a temporary password shown once and must enrol TOTP on first sign-in; deactivation ends its
+ * Staff accounts managed by the system administrator through the API: only sysadmin; a new
+ * handler account waits for its head, who receives its temporary password once (never the
+ * sysadmin), and must enrol TOTP on first sign-in; deactivation ends its
  * sessions and blocks sign-in; a TOTP reset forces a new enrolment; every change is audited
  * without the password.
  */
@@ -61,29 +62,31 @@ describe('staff accounts', () => {
 
   let newId = 0;
   let temp = '';
-  it('creates an account with a temporary password; the first sign-in enrols TOTP', async () => {
+  it('creates an account whose temporary password only its confirmer receives; the first sign-in enrols TOTP', async () => {
     const bad = await sys.post('/api/admin/staff', { ...NEW, username: 'X', role: 'boss' });
     expect(bad.status).toBe(422);
     const paths = ((await bad.json()) as { error: { issues: { path: string }[] } }).error.issues.map((i) => i.path);
     expect(paths).toEqual(expect.arrayContaining(['username', 'role']));
 
+    // A handler account from the sysadmin waits for its department head, who receives its
+    // password (staff-separation.test.ts).
     const res = await sys.post('/api/admin/staff', NEW);
-    expect(res.status).toBe(201);
-    const body = (await res.json()) as { id: number; temporaryPassword: string };
-    expect(body.temporaryPassword).toMatch(/^[A-Za-z2-9]{16}$/);
+    expect(res.status).toBe(202);
+    const body = (await res.json()) as { id: number };
+    expect(body).toEqual({ id: body.id, username: NEW.username, pendingConfirmation: true });
     newId = body.id;
-    temp = body.temporaryPassword;
-    const row = await lastAudit();
-    expect(row).toMatchObject({ action: 'staff.created', objectType: 'staff', objectId: String(newId), actorRole: 'sysadmin' });
-    expect(JSON.stringify(row)).not.toContain(temp);
+    expect(await lastAudit()).toMatchObject({ action: 'staff.created', objectType: 'staff', objectId: String(newId), actorRole: 'sysadmin' });
     expect((await sys.post('/api/admin/staff', NEW)).status).toBe(409);
 
-    // A handler account from the sysadmin waits for its department head (staff-separation.test.ts).
-    expect(body).toMatchObject({ pendingConfirmation: true });
     const marketHead = await logInAs(app, deps, 'market.head');
     const [req] = ((await (await marketHead.get('/api/admin/staff-requests')).json()) as { requests: { id: number; username: string }[] }).requests;
     expect(req).toMatchObject({ username: NEW.username });
-    expect((await marketHead.post(`/api/admin/staff-requests/${req!.id}/confirm`)).status).toBe(200);
+    const confirmed = await marketHead.post(`/api/admin/staff-requests/${req!.id}/confirm`);
+    expect(confirmed.status).toBe(200);
+    temp = ((await confirmed.json()) as { temporaryPassword: string }).temporaryPassword;
+    expect(temp).toMatch(/^[A-Za-z2-9]{16}$/);
+    const audit = await deps.db.read.select().from(t.auditLog);
+    expect(JSON.stringify(audit)).not.toContain(temp);
 
     const { agent } = await enrol(NEW.username, temp);
     expect((await agent.get('/api/admin/me')).status).toBe(200);

@@ -162,7 +162,7 @@ describe('audit page', () => {
 });
 
 describe('staff accounts page', () => {
-  it('only the system administrator; creates an account and shows the temporary password once; deactivates', async () => {
+  it('only the system administrator; creates an account (a handler’s password goes to its confirmer, another administrator’s is shown once); deactivates', async () => {
     const [rq, uq] = request('/admin/staff/', { cookie: coord.cookie });
     const denied = await handleStaff(deps, rq, uq, null, 'zh-CN');
     expect(denied.kind === 'message' && denied.status).toBe(403);
@@ -178,9 +178,18 @@ describe('staff accounts page', () => {
     const ro = await handleStaff(deps, ok[0], ok[1], null, 'zh-CN');
     if (ro.kind !== 'page') throw new Error();
     expect(ro.status).toBe(201);
-    expect(ro.state.message!.text).toMatch(/culture\.li.*[A-Za-z2-9]{16}$/);
+    // A handler waits for its confirmer, who hands over the password (staff-separation.test.ts).
+    expect(ro.state.message!.text).toBe('账号 culture.li 已创建，待该部门科室负责人（或双减办）确认。临时密码在确认时生成，只显示给确认人，由其交给本人；确认前该账号不能登录。');
     const created = ro.state.staff.find((s) => s.username === 'culture.li')!;
-    expect(created.totpEnrolled).toBe(false);
+    expect(created).toMatchObject({ totpEnrolled: false, pendingRequest: 'create' });
+    const coordinator = request('/en/admin/staff/', { cookie: sys.cookie, form: { _csrf: sys.csrf, action: 'create', username: 'edu.coord2', displayName: 'Coord Two', departmentCode: 'edu', role: 'coordinator' } });
+    const rc = await handleStaff(deps, coordinator[0], coordinator[1], null, 'en');
+    expect(rc.kind === 'page' && rc.state.message!.text).toMatch(/^Account edu\.coord2 created and awaiting confirmation by another coordinator\./);
+    expect(rc.kind === 'page' && rc.state.message!.text).not.toMatch(/\b[A-Za-z2-9]{16}\b/);
+    // Another administrator's account: the administrator hands the password over, shown once.
+    const admin = request('/admin/staff/', { cookie: sys.cookie, form: { _csrf: sys.csrf, action: 'create', username: 'it.second', displayName: '管理员二', departmentCode: 'edu', role: 'sysadmin' } });
+    const ra = await handleStaff(deps, admin[0], admin[1], null, 'zh-CN');
+    expect(ra.kind === 'page' && ra.state.message!.text).toMatch(/^账号 it\.second 已创建。临时密码.*[A-Za-z2-9]{16}$/);
 
     const dup = request('/admin/staff/', { cookie: sys.cookie, form: { _csrf: sys.csrf, action: 'create', username: 'culture.li', displayName: '李老师', departmentCode: 'culture', role: 'handler' } });
     const rd = await handleStaff(deps, dup[0], dup[1], null, 'zh-CN');

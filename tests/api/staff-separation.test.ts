@@ -2,8 +2,9 @@
  * Separation of duties: the system administrator alone cannot open access to complaints. An
  * account for a handler, head or coordinator that it creates or re-enables stays inactive until
  * its confirmer (that department's head, or a coordinator; another coordinator for a coordinator)
- * confirms it — through the API or the /admin/notices/ page — audited both ways; so does its
- * password or TOTP reset of such an account, whose new password only the confirmer sees. Every backup
+ * confirms it — through the API or the /admin/notices/ page — audited both ways; only the
+ * confirmer ever sees such a new account's temporary password. So does its password or TOTP reset
+ * of such an account, whose new password only the confirmer sees. Every backup
  * download is announced to the coordinators (audit row + a notice in their admin header).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,11 +49,10 @@ async function canStartSignIn(username: string, password: string): Promise<boole
 describe('accounts the sysadmin creates wait for their confirmer', () => {
   it('a handler: inactive and unable to sign in until its head confirms; other heads and the sysadmin cannot', async () => {
     const res = await sys.post('/api/admin/staff', { username: 'culture.new', displayName: '新承办人', departmentCode: 'culture', role: 'handler' });
-    expect(res.status).toBe(201);
-    const { temporaryPassword, pendingConfirmation } = (await res.json()) as { temporaryPassword: string; pendingConfirmation: boolean };
-    expect(pendingConfirmation).toBe(true);
+    expect(res.status).toBe(202);
+    const body = (await res.json()) as { id: number; pendingConfirmation: boolean; temporaryPassword?: string };
+    expect(body).toEqual({ id: body.id, username: 'culture.new', pendingConfirmation: true });
     expect((await staffRow('culture.new')).active).toBe(false);
-    expect(await canStartSignIn('culture.new', temporaryPassword)).toBe(false);
     const listed = ((await (await sys.get('/api/admin/staff')).json()) as { staff: { username: string; pendingRequest: string | null }[] }).staff;
     expect(listed.find((s) => s.username === 'culture.new')?.pendingRequest).toBe('create');
 
@@ -66,26 +66,36 @@ describe('accounts the sysadmin creates wait for their confirmer', () => {
     expect((await handler.post(`/api/admin/staff-requests/${req!.id}/confirm`)).status).toBe(404);
     expect((await staffRow('culture.new')).active).toBe(false);
 
-    expect((await cultureHead.post(`/api/admin/staff-requests/${req!.id}/confirm`)).status).toBe(200);
-    expect((await staffRow('culture.new')).active).toBe(true);
+    const confirmed = await cultureHead.post(`/api/admin/staff-requests/${req!.id}/confirm`);
+    expect(confirmed.status).toBe(200);
+    const { temporaryPassword, kind } = (await confirmed.json()) as { temporaryPassword: string; kind: string };
+    expect(kind).toBe('create');
+    expect(temporaryPassword).toMatch(/^[A-Za-z2-9]{16}$/);
+    expect(await staffRow('culture.new')).toMatchObject({ active: true, mustChangePassword: true, totpSecretEnc: null });
     expect(await canStartSignIn('culture.new', temporaryPassword)).toBe(true);
-    expect(await lastAudit('staff.request_confirmed')).toMatchObject({ actorStaffId: (await staffRow('culture.head')).id, objectId: String((await staffRow('culture.new')).id) });
+    expect(await lastAudit('staff.request_confirmed')).toMatchObject({
+      actorStaffId: (await staffRow('culture.head')).id,
+      objectId: String((await staffRow('culture.new')).id),
+      detail: { kind: 'create', temporaryPasswordTo: 'confirmer' },
+    });
     // Decided once.
     expect((await cultureHead.post(`/api/admin/staff-requests/${req!.id}/refuse`)).status).toBe(404);
   });
 
   it('refused: the account stays inactive; a coordinator may decide for any department', async () => {
-    const a = (await (await sys.post('/api/admin/staff', { username: 'science.new', displayName: '科技新人', departmentCode: 'science', role: 'dept_head' })).json()) as { id: number; temporaryPassword: string };
-    const b = (await (await sys.post('/api/admin/staff', { username: 'science.two', displayName: '科技二', departmentCode: 'science', role: 'handler' })).json()) as { id: number; temporaryPassword: string };
+    const a = (await (await sys.post('/api/admin/staff', { username: 'science.new', displayName: '科技新人', departmentCode: 'science', role: 'dept_head' })).json()) as { id: number };
+    await sys.post('/api/admin/staff', { username: 'science.two', displayName: '科技二', departmentCode: 'science', role: 'handler' });
     const reqs = await requestsOf(coord);
     const ra = reqs.find((r) => r.username === 'science.new')!;
     const rb = reqs.find((r) => r.username === 'science.two')!;
-    expect((await coord.post(`/api/admin/staff-requests/${ra.id}/refuse`)).status).toBe(200);
+    const refused = await coord.post(`/api/admin/staff-requests/${ra.id}/refuse`);
+    expect(refused.status).toBe(200);
+    expect(((await refused.json()) as { temporaryPassword: string | null }).temporaryPassword).toBeNull();
     expect((await staffRow('science.new')).active).toBe(false);
-    expect(await canStartSignIn('science.new', a.temporaryPassword)).toBe(false);
     expect(await lastAudit('staff.request_refused')).toMatchObject({ objectId: String(a.id), actorRole: 'coordinator' });
-    expect((await coord.post(`/api/admin/staff-requests/${rb.id}/confirm`)).status).toBe(200);
-    expect(await canStartSignIn('science.two', b.temporaryPassword)).toBe(true);
+    const confirmed = await coord.post(`/api/admin/staff-requests/${rb.id}/confirm`);
+    expect(confirmed.status).toBe(200);
+    expect(await canStartSignIn('science.two', ((await confirmed.json()) as { temporaryPassword: string }).temporaryPassword)).toBe(true);
   });
 
   it('a coordinator account needs another coordinator; a sysadmin account needs nobody (it reads no cases)', async () => {
@@ -93,9 +103,13 @@ describe('accounts the sysadmin creates wait for their confirmer', () => {
     expect(c.pendingConfirmation).toBe(true);
     expect((await requestsOf(cultureHead)).map((r) => r.username)).not.toContain('coord.two');
     expect((await requestsOf(coord)).map((r) => r.username)).toContain('coord.two');
-    const s = (await (await sys.post('/api/admin/staff', { username: 'sys.two', displayName: '管理员二', departmentCode: 'edu', role: 'sysadmin' })).json()) as { pendingConfirmation: boolean };
+    const created = await sys.post('/api/admin/staff', { username: 'sys.two', displayName: '管理员二', departmentCode: 'edu', role: 'sysadmin' });
+    expect(created.status).toBe(201);
+    const s = (await created.json()) as { pendingConfirmation: boolean; temporaryPassword: string };
     expect(s.pendingConfirmation).toBe(false);
     expect((await staffRow('sys.two')).active).toBe(true);
+    // The administrator hands another administrator's password over itself.
+    expect(await canStartSignIn('sys.two', s.temporaryPassword)).toBe(true);
   });
 
   it('re-enabling a deactivated handler waits for the head as well; the head re-enables own handlers at once', async () => {
@@ -142,8 +156,54 @@ describe('accounts the sysadmin creates wait for their confirmer', () => {
     expect(noToken.kind === 'message' && noToken.status).toBe(403);
     expect((await staffRow('culture.page')).active).toBe(false);
     const done = await post({ _csrf: cultureHead.csrf, action: 'confirm', id: String(req.id) });
-    expect(done.kind === 'response' && done.response.headers.get('location')).toBe('/admin/notices/?done=confirmed&u=culture.page');
+    // The page itself, not a redirect: the new account's password is shown once, never in a URL.
+    if (done.kind !== 'page') throw new Error('a confirmed new account answers with the page');
+    const temp = /([A-Za-z2-9]{16})$/.exec(done.state.message!.text)?.[1];
+    expect(done.state.message!.text).toMatch(/^已确认，账号 culture\.page 现在可以登录。临时密码/);
     expect((await staffRow('culture.page')).active).toBe(true);
+    expect(await canStartSignIn('culture.page', temp!)).toBe(true);
+  });
+
+  it('the sysadmin alone never learns a working password of a handler it creates (API and page); the confirmer does', async () => {
+    const base = 'http://127.0.0.1:4321';
+    /** Every string that could be a temporary password in what the sysadmin was told. */
+    const candidates = (text: string) => text.match(/\b[A-Za-z2-9]{16}\b/g) ?? [];
+    const sysadminSees: string[] = [];
+
+    // Through the API …
+    const api = await sys.post('/api/admin/staff', { username: 'market.api', displayName: '接口新人', departmentCode: 'market', role: 'handler' });
+    const apiText = await api.text();
+    expect(api.status).toBe(202);
+    expect(apiText).not.toContain('temporaryPassword');
+    sysadminSees.push(...candidates(apiText));
+    // … and through the /admin/staff/ page, in both languages.
+    const { handleStaff } = await import('../../site/lib/admin/staff.ts');
+    const { strings } = await import('../../site/i18n/index.ts');
+    for (const [lang, path, username] of [['zh-CN', '/admin/staff/', 'market.page'], ['en', '/en/admin/staff/', 'market.page2']] as const) {
+      const url = new URL(path, base);
+      const body = new URLSearchParams({ _csrf: sys.csrf, action: 'create', username, displayName: '页面新人', departmentCode: 'market', role: 'handler' }).toString();
+      const page = await handleStaff(deps, new Request(url, { method: 'POST', headers: { cookie: sys.cookie, 'content-type': 'application/x-www-form-urlencoded' }, body }), url, null, lang);
+      if (page.kind !== 'page') throw new Error('expected the staff page');
+      expect(page.status).toBe(201);
+      // It says the account awaits confirmation and that the confirmer hands the password over.
+      expect(page.state.message).toEqual({ kind: 'ok', text: strings(lang).admin.system.staff.createdPending(username) });
+      sysadminSees.push(...candidates(page.state.message!.text));
+    }
+    expect(strings('zh-CN').admin.system.staff.createdPending('x')).toContain('只显示给确认人');
+
+    // The head confirms each one and receives a password that works; none the sysadmin saw does,
+    // and the sysadmin cannot read the head's anywhere.
+    const marketHead = await logInAs(app, deps, 'market.head');
+    for (const username of ['market.api', 'market.page', 'market.page2']) {
+      const req = (await requestsOf(marketHead)).find((r) => r.username === username)!;
+      const confirmed = await marketHead.post(`/api/admin/staff-requests/${req.id}/confirm`);
+      const { temporaryPassword } = (await confirmed.json()) as { temporaryPassword: string };
+      for (const guess of sysadminSees) expect(await canStartSignIn(username, guess)).toBe(false);
+      expect(await canStartSignIn(username, temporaryPassword)).toBe(true);
+      const sysadminView = `${await (await sys.get('/api/admin/staff')).text()}${await (await sys.get('/api/admin/audit?limit=200')).text()}`;
+      expect(sysadminView).not.toContain(temporaryPassword);
+    }
+    expect(sysadminSees).toEqual([]);
   });
 });
 

@@ -185,7 +185,7 @@ describe.skipIf(!availability.run)('coordination office and system administratio
       expect(problems).toEqual([]);
     });
 
-    it('creates a staff account and shows its temporary password once', async () => {
+    it('creates a handler account that awaits its confirmer, without showing the sysadmin a password', async () => {
       await page.goto(`${baseUrl}/admin/staff/`);
       await page.fill('#username', 'Bad Name!');
       await page.fill('#displayName', '新同事（演示）');
@@ -199,8 +199,11 @@ describe.skipIf(!availability.run)('coordination office and system administratio
       await page.click('[data-staff-form] button[type=submit]');
       const message = await page.locator('[data-staff-message]').innerText();
       expect(message).toContain('science.new');
+      // The password goes to the confirmer (the head or the coordination office), never here.
+      expect(message).toContain('只显示给确认人');
+      expect(message).not.toMatch(/\b[A-Za-z2-9]{16}\b/);
       await expect(page.locator('[data-staff-table]').innerText()).resolves.toContain('science.new');
-      // Shown once: a reload shows the account, not the password.
+      // Shown once: a reload shows the account, not the message.
       await page.goto(`${baseUrl}/admin/staff/`);
       await expect(page.locator('[data-staff-message]').count()).resolves.toBe(0);
       expect(problems).toEqual([]);

@@ -2,8 +2,8 @@
  * /admin/notices/: what waits for the signed-in person — notices to acknowledge (a backup
  * download for the coordinators, ten failed sign-ins under one's own name) and staff accounts to
  * confirm or refuse, or password and TOTP resets to let take effect (api/admin/staff-requests.ts).
- * A confirmed password reset answers with the page itself, not a redirect, so its temporary
- * password is shown once to the confirmer and never lands in a URL. Every role may open it; what it lists is
+ * A confirmed new account or password reset answers with the page itself, not a redirect, so its
+ * temporary password is shown once to the confirmer and never lands in a URL. Every role may open it; what it lists is
  * decided by the same services as the API's /notices and /staff-requests routes. The header of
  * every admin page links here while anything is waiting (site/lib/admin/user.ts).
  */
@@ -47,8 +47,11 @@ export async function handleNotices(deps: Deps, request: Request, url: URL, ip: 
       }
       if (form.action === 'confirm' || form.action === 'refuse') {
         const r = await decideRequest(deps.db, id, form.action === 'confirm' ? 'confirmed' : 'refused', me, now);
-        // A confirmed password reset: its password for the confirmer, once, in this answer.
-        if (r.temporaryPassword) return { kind: 'page', status: 200, state: await state({ kind: 'ok', text: t.passwordResetConfirmed(r.username, r.temporaryPassword) }) };
+        // A confirmed new account or password reset: its password for the confirmer, once, in this answer.
+        if (r.temporaryPassword) {
+          const text = (r.kind === 'create' ? t.createConfirmed : t.passwordResetConfirmed)(r.username, r.temporaryPassword);
+          return { kind: 'page', status: 200, state: await state({ kind: 'ok', text }) };
+        }
         const reset = r.kind === 'reset_password' || r.kind === 'reset_totp';
         const done = form.action === 'refuse' ? (reset ? 'reset_refused' : 'refused') : r.kind === 'reset_totp' ? 'totp_reset' : 'confirmed';
         return { kind: 'response', response: redirect(`${here}?done=${done}&u=${encodeURIComponent(r.username)}`) };

@@ -1,7 +1,9 @@
 /**
  * /admin/staff/: staff accounts for the system administrator, over the same services as the API
  * (api/admin/staff-accounts.ts). Creating an account answers with the page itself (not a
- * redirect) so the temporary password is shown exactly once. Every POST needs the CSRF token.
+ * redirect) so a temporary password is shown exactly once — only for another administrator's
+ * account: a handler's, head's or coordinator's goes to its confirmer instead
+ * (api/admin/staff-requests.ts). Every POST needs the CSRF token.
  */
 import { createStaff, deactivateStaff, listStaff, NewStaffSchema, reactivateStaff, resetStaffPassword, resetStaffTotp } from '../../../api/admin/staff-accounts.ts';
 import { listDepartments } from '../../../api/admin/system.ts';
@@ -93,7 +95,11 @@ export async function handleStaff(deps: Deps, request: Request, url: URL, ip: st
     const parsed = parseWith(NewStaffSchema, input, lang);
     if (!parsed.ok) return { kind: 'page', status: 422, state: await state({ form: input, fieldErrors: Object.fromEntries(parsed.issues.map((i) => [i.path, i.message])), message: { kind: 'error', text: t.fixErrors } }) };
     const created = await createStaff(deps.db, parsed.data, actor, now);
-    const text = (created.pendingConfirmation ? t.staff.createdPending : t.staff.created)(created.username, created.temporaryPassword);
+    // A case-reading account waits for its confirmer, who alone receives its password
+    // (api/admin/staff-requests.ts); another administrator's is shown here, once.
+    const text = created.pendingConfirmation
+      ? (parsed.data.role === 'coordinator' ? t.staff.createdPendingCoordinator : t.staff.createdPending)(created.username)
+      : t.staff.created(created.username, created.temporaryPassword);
     return { kind: 'page', status: 201, state: await state({ message: { kind: 'ok', text } }) };
   } catch (err) {
     if (!(err instanceof ApiError) || err.status === 401) throw err;
