@@ -7,7 +7,7 @@ import { Hono, type Context } from 'hono';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Deps } from './deps.ts';
 import { ApiError, apiErrorBody, errorBody } from './lib/errors.ts';
-import { langFrom, msg, type Lang } from './lib/messages.ts';
+import { langFrom, msg } from './lib/messages.ts';
 import { complaintRoutes } from './complaints/routes.ts';
 import { institutionRoutes } from './institutions/routes.ts';
 import { adminRoutes } from './admin/routes.ts';
@@ -16,10 +16,7 @@ import { openApiRoutes } from './openapi/routes.ts';
 import { bodyLimit, BodyTooLarge } from './http/body.ts';
 import { clientIpFrom } from './http/client-ip.ts';
 import { allowedMethods } from './http/allow.ts';
-
-export interface AppEnv {
-  Variables: { deps: Deps; lang: Lang; clientIp: string | null };
-}
+import type { AppEnv } from './http/app-env.ts';
 
 /** JSON bodies are small; file uploads (multipart) get their own, larger limit on their route. */
 export const JSON_BODY_LIMIT = 64 * 1024;

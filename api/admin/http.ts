@@ -4,7 +4,7 @@
  */
 import type { Context } from 'hono';
 import { generateCookie } from 'hono/cookie';
-import type { AppEnv } from '../app.ts';
+import type { AppEnv } from '../http/app-env.ts';
 import type { Env } from '../env.ts';
 import { ApiError } from '../lib/errors.ts';
 import { BodyTooLarge } from '../http/body.ts';

@@ -3,7 +3,7 @@
  * intake.ts / tracking.ts; reading and cleaning the request body in intake-request.ts.
  */
 import { Hono } from 'hono';
-import type { AppEnv } from '../app.ts';
+import type { AppEnv } from '../http/app-env.ts';
 import { ApiError, parseWith, validationError } from '../lib/errors.ts';
 import { TrackQuerySchema } from './schema.ts';
 import { fileComplaint } from './file-complaint.ts';

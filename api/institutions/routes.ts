@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { institutions } from '../../db/schema.ts';
-import type { AppEnv } from '../app.ts';
+import type { AppEnv } from '../http/app-env.ts';
 import { beijingDate } from '../calendar/working-days.ts';
 import { ApiError } from '../lib/errors.ts';
 import { effectiveLicenseStatus } from './status.ts';

@@ -1,6 +1,6 @@
 /** GET /api/openapi.json, GET /api/docs (and its stylesheet). Public, cacheable, no I/O. */
 import { Hono } from 'hono';
-import type { AppEnv } from '../app.ts';
+import type { AppEnv } from '../http/app-env.ts';
 import { openApiDocument } from './document.ts';
 import { DOCS_CSS, renderDocsPage } from './docs-page.ts';
 
