@@ -1,5 +1,5 @@
 /** Strings of the staff admin pages, English. Part of en.ts (`admin`); zh-CN in admin.zh-CN.ts. */
-import type { Messages } from './index.ts';
+import type { Messages } from './messages.ts';
 import { adminRegistryEn } from './admin-registry.en.ts';
 import { adminSystemEn } from './admin-system.en.ts';
 import { adminOpsEn } from './admin-ops.en.ts';

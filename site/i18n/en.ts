@@ -1,4 +1,4 @@
-import type { Messages } from './index.ts';
+import type { Messages } from './messages.ts';
 import { adminEn } from './admin.en.ts';
 
 /** English — a complete second version of every string in zh-CN.ts. */
