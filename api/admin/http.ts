@@ -86,3 +86,9 @@ export function sessionOf(c: AdminContext): ActiveSession {
   if (!s) throw new ApiError(401, 'unauthorized', 'unauthorized');
   return s;
 }
+
+/** A numeric id in a path; anything else is a 404, as an unknown id would be. */
+export const idParam = (raw: string) => {
+  if (!/^\d{1,9}$/.test(raw)) throw new ApiError(404, 'not_found', 'not_found');
+  return Number(raw);
+};

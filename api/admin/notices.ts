@@ -4,18 +4,15 @@
  *                      database (api/admin/backup.ts) — one acknowledgement clears it for all
  *   signin_failures    to the account itself: ten failed sign-ins in a row under its name
  *                      (api/staff/auth-service.ts)
- *   GET  /notices                the caller's open notices
- *   POST /notices/:id/acknowledge
- * Notices are written in the transaction of what they announce; acknowledging is audited.
+ * Notices are written in the transaction of what they announce; acknowledging is audited. The
+ * HTTP routes are in notice-routes.ts, so that services writing a notice (sign-in, backup) do not
+ * import the admin's web plumbing.
  */
 import { and, desc, eq, isNull, or } from 'drizzle-orm';
-import { Hono } from 'hono';
 import type { Db, Tx } from '../../db/client.ts';
 import * as t from '../../db/schema.ts';
 import { appendAudit } from '../audit/log.ts';
 import { ApiError } from '../lib/errors.ts';
-import { sessionOf, type AdminEnv } from './http.ts';
-import { idParam } from './staff-accounts.ts';
 
 export type NoticeKind = (typeof t.ADMIN_NOTICE_KINDS)[number];
 
@@ -57,18 +54,4 @@ export async function acknowledgeNotice(db: Db, id: number, r: Recipient & { ip:
     await tx.update(t.adminNotices).set({ acknowledgedAt: now, acknowledgedBy: r.staffId }).where(eq(t.adminNotices.id, id));
     await appendAudit(tx, { at: now, actorKind: 'staff', actorStaffId: r.staffId, actorRole: r.role, action: 'notice.acknowledged', objectType: 'admin_notice', objectId: String(id), ip: r.ip, detail: { kind: n.kind } });
   });
-}
-
-export function noticeRoutes() {
-  const r = new Hono<AdminEnv>();
-  r.get('/', async (c) => {
-    const s = sessionOf(c).staff;
-    return c.json({ notices: await openNotices(c.var.deps.db, { staffId: s.id, role: s.role }) });
-  });
-  r.post('/:id/acknowledge', async (c) => {
-    const s = sessionOf(c).staff;
-    await acknowledgeNotice(c.var.deps.db, idParam(c.req.param('id')), { staffId: s.id, role: s.role, ip: c.var.clientIp }, c.var.deps.clock.now());
-    return c.json({ ok: true });
-  });
-  return r;
 }

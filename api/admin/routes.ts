@@ -10,7 +10,7 @@ import { clustersRoutes, escalationsRoutes } from './clusters-routes.ts';
 import { complaintsRoutes } from './complaints-routes.ts';
 import { adminGuard } from './guard.ts';
 import type { AdminEnv } from './http.ts';
-import { noticeRoutes } from './notices.ts';
+import { noticeRoutes } from './notice-routes.ts';
 import { sessionRoutes } from './session-routes.ts';
 import { staffRequestRoutes } from './staff-requests.ts';
 import { staffRoutes } from './staff-accounts.ts';

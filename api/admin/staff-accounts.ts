@@ -25,8 +25,7 @@
  * department scope (team-routes.ts); a head is a confirmer, so their changes take effect at once.
  * Every change is one write transaction with its audit row (ids only, never the password).
  */
-import { randomInt } from 'node:crypto';
-import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
+import { and, asc, eq, inArray } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Db, Tx } from '../../db/client.ts';
@@ -35,8 +34,9 @@ import { appendAudit } from '../audit/log.ts';
 import { ApiError, parseWith, validationError } from '../lib/errors.ts';
 import { hashPassword } from '../staff/passwords.ts';
 import { accountKey, clearFailures } from '../staff/throttle.ts';
+import { applyReset, revokeSessions, temporaryPassword } from './staff-credentials.ts';
 import { needsConfirmation, openRequest } from './staff-requests.ts';
-import { readBody, sessionOf, type AdminContext, type AdminEnv } from './http.ts';
+import { idParam, readBody, sessionOf, type AdminContext, type AdminEnv } from './http.ts';
 import type { AdminActor } from './system.ts';
 
 export const NewStaffSchema = z
@@ -51,14 +51,6 @@ export const NewStaffSchema = z
   })
   .strict();
 export type NewStaffInput = z.infer<typeof NewStaffSchema>;
-
-/** 16 characters without look-alikes (0/O, 1/l/I), read out or typed from a printout. */
-export function temporaryPassword(): string {
-  const alphabet = 'abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
-  let s = '';
-  for (let i = 0; i < 16; i++) s += alphabet[randomInt(alphabet.length)];
-  return s;
-}
 
 export async function listStaff(db: Db) {
   const rows = await db.read
@@ -80,8 +72,6 @@ export async function listStaff(db: Db) {
   return rows.map((r) => ({ ...r, totpEnrolled: r.totpEnrolledAt !== null }));
 }
 
-const revokeSessions = (tx: Tx, staffId: number, now: Date) =>
-  tx.update(t.sessions).set({ revokedAt: now }).where(and(eq(t.sessions.staffId, staffId), isNull(t.sessions.revokedAt)));
 
 const staffAudit = (actor: AdminActor, at: Date, action: string, staffId: number, detail: Record<string, unknown> = {}) => ({
   at,
@@ -156,23 +146,6 @@ const CHANGE_AUDIT: Record<StaffChange, string> = {
   reset_totp: 'staff.totp_reset',
   reset_password: 'staff.password_reset',
 };
-
-/**
- * What a password or TOTP reset does to the account, applied at once by its confirmer or by a
- * head to their own handler, or at confirmation of the administrator's request
- * (staff-requests.ts): a temporary password (changed at first sign-in, the TOTP stays) or no
- * authenticator (the next sign-in enrols one); either way every session of the account ends.
- */
-export async function applyReset(tx: Tx, id: number, kind: 'reset_totp' | 'reset_password', passwordHash: string | null, now: Date): Promise<void> {
-  if (kind === 'reset_totp') {
-    await tx.update(t.staff).set({ totpSecretEnc: null, totpEnrolledAt: null, lastTotpStep: null }).where(eq(t.staff.id, id));
-    await tx.delete(t.totpEnrolments).where(eq(t.totpEnrolments.staffId, id));
-  } else {
-    await tx.update(t.staff).set({ passwordHash: passwordHash!, passwordChangedAt: null, mustChangePassword: true }).where(eq(t.staff.id, id));
-    await clearFailures(tx, accountKey(id));
-  }
-  await revokeSessions(tx, id, now);
-}
 
 const settleWaiting = (tx: Tx, id: number, kinds: t.StaffRequestKind[], actor: AdminActor, now: Date) =>
   tx
@@ -271,11 +244,6 @@ function sysadminOnly(c: AdminContext): AdminActor {
   if (s.role !== 'sysadmin') throw new ApiError(403, 'forbidden', 'forbidden');
   return { staffId: s.id, role: s.role, ip: c.var.clientIp };
 }
-
-export const idParam = (raw: string) => {
-  if (!/^\d{1,9}$/.test(raw)) throw new ApiError(404, 'not_found', 'not_found');
-  return Number(raw);
-};
 
 export function staffRoutes() {
   const r = new Hono<AdminEnv>();

@@ -38,8 +38,8 @@ import { appendAudit } from '../audit/log.ts';
 import { ApiError } from '../lib/errors.ts';
 import { hashPassword } from '../staff/passwords.ts';
 import { accountKey, clearFailures } from '../staff/throttle.ts';
-import { sessionOf, type AdminContext, type AdminEnv } from './http.ts';
-import { applyReset, idParam, temporaryPassword } from './staff-accounts.ts';
+import { idParam, sessionOf, type AdminContext, type AdminEnv } from './http.ts';
+import { applyReset, temporaryPassword } from './staff-credentials.ts';
 import type { AdminActor } from './system.ts';
 
 /** Whether a change the actor makes to an account of `role` needs someone else's confirmation. */

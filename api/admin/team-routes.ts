@@ -13,8 +13,8 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Db } from '../../db/client.ts';
 import { ApiError, parseWith, validationError } from '../lib/errors.ts';
-import { readBody, sessionOf, type AdminContext, type AdminEnv } from './http.ts';
-import { createStaff, deactivateStaff, departmentScope, idParam, listStaff, NewStaffSchema, reactivateStaff, resetStaffPassword, resetStaffTotp } from './staff-accounts.ts';
+import { idParam, readBody, sessionOf, type AdminContext, type AdminEnv } from './http.ts';
+import { createStaff, deactivateStaff, departmentScope, listStaff, NewStaffSchema, reactivateStaff, resetStaffPassword, resetStaffTotp } from './staff-accounts.ts';
 import type { AdminActor } from './system.ts';
 
 /** What a head types: the department and the role are not theirs to choose. */

@@ -8,7 +8,7 @@
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import * as t from '../../db/schema.ts';
-import { temporaryPassword } from '../admin/staff-accounts.ts';
+import { temporaryPassword } from '../admin/staff-credentials.ts';
 import { appendAudit } from '../audit/log.ts';
 import type { Deps } from '../deps.ts';
 import { hashPassword } from './passwords.ts';
