@@ -4,7 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { Db } from '../db/client.ts';
-import type { IntakeWriter } from './complaints/intake.ts';
+import type { IntakeWriter } from './complaints/intake-types.ts';
 import type { Env } from './env.ts';
 import type { Clock } from './lib/clock.ts';
 import type { Keys } from './security/keys.ts';

@@ -14,12 +14,15 @@ import { addCalendarDays, beijingDate } from '../calendar/working-days.ts';
 import type { Deps } from '../deps.ts';
 import { ApiError } from '../lib/errors.ts';
 import type { EvidenceFile } from './evidence.ts';
-import { verifyPow, type PowCheck } from './pow.ts';
+import { verifyPow } from './pow.ts';
 import type { Settings } from '../settings/defaults.ts';
 import { consumeRateLimits } from '../security/rate-limit.ts';
 import { cachedIntakeConfig, CONFIG_VERSION_SQL, loadIntakeConfig, peekIntakeConfig, type IntakeConfig } from './intake-config.ts';
 import { COORDINATION_DEPARTMENT, routeComplaint } from './routing.ts';
 import type { ComplaintData } from './schema.ts';
+import type { IntakeResult, IntakeWriter, PreparedComplaint, SavedComplaint, StoredEvidence } from './intake-types.ts';
+
+export type { IntakeResult, IntakeWriter, PreparedComplaint, SavedComplaint, StoredEvidence };
 import { newTrackingCode } from './tracking-code.ts';
 
 export interface IntakeContext {
@@ -36,16 +39,6 @@ export interface IntakeContext {
   powExempt?: boolean;
   /** The per-mobile and per-IP counters were already taken for this request (fileComplaint's gate, file-complaint.ts). */
   limitsTaken?: boolean;
-}
-
-export interface IntakeResult {
-  trackingCode: string;
-  status: 'submitted';
-  lead: { code: string; name: string };
-  coHandlers: { code: string; name: string }[];
-  acceptBy: string;
-  /** Years the deadline crosses without an official holiday schedule (deadline may move). */
-  calendarWarning?: { unknownYears: number[] };
 }
 
 /** Limits per mobile number and per client IP (generous: carriers put many parents behind one IP). */
@@ -111,37 +104,6 @@ const recentCap = (settings: Settings) => Math.max(0, settings.clusterThreshold 
  * keyed hash and encryption of personal data, the request fingerprint and the proof-of-work check.
  * Plain data because it may cross to the intake thread (intake-thread.ts), which does the rest.
  */
-export interface PreparedComplaint {
-  data: ComplaintData;
-  /** Evidence as it is stored: content and original name encrypted, size and hash of the plain file. */
-  files: readonly StoredEvidence[];
-  /** Keyed hash of the client IP (the per-IP counter's key) and the IP encrypted (the audit row). */
-  ipKey: string | null;
-  ipEnc: string | null;
-  isDemo: boolean;
-  nowMs: number;
-  today: string;
-  mobileHash: string;
-  fingerprint: string;
-  parentNameEnc: string;
-  mobileEnc: string;
-  descriptionEnc: string | null;
-  idemKey: string | null;
-  institutionKey: string;
-  /** null: not checked (switched off, demo, or the no-JS form); otherwise the verdict, used after the replay check. */
-  pow: PowCheck | null;
-  checkLimits: boolean;
-}
-
-/** An evidence file as the attachments table holds it (see PreparedComplaint.files). */
-export interface StoredEvidence {
-  mime: EvidenceFile['mime'];
-  originalNameEnc: string;
-  size: number;
-  sha256: string;
-  contentEnc: Buffer;
-}
-
 export function prepareComplaint(deps: Pick<Deps, 'clock' | 'pii' | 'env' | 'keys'>, data: ComplaintData, ctx: IntakeContext, files: readonly EvidenceFile[] = []): PreparedComplaint {
   const now = ctx.submittedAt ?? deps.clock.now();
   const today = beijingDate(now);
@@ -186,16 +148,6 @@ export async function submitComplaint(
 ): Promise<SavedComplaint> {
   const prepared = prepareComplaint(deps, data, ctx, files);
   return deps.intakeWriter ? deps.intakeWriter.save(prepared) : saveComplaint(deps.db, prepared);
-}
-
-export interface SavedComplaint {
-  created: boolean;
-  result: IntakeResult;
-}
-
-/** Saves prepared complaints somewhere else than this thread's write path. */
-export interface IntakeWriter {
-  save(prepared: PreparedComplaint): Promise<SavedComplaint>;
 }
 
 /** The one write transaction of intake (see the top of this file). Runs on either thread. */
