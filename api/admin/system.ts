@@ -4,12 +4,11 @@
  * write transaction with its audit row; audit details hold ids, keys and dates only.
  */
 import { and, asc, count, desc, eq, gte, inArray, like, lt, or, sql, type SQL } from 'drizzle-orm';
-import data from 'chinese-days/dist/chinese-days.json' with { type: 'json' };
 import { z } from 'zod';
 import type { Db } from '../../db/client.ts';
 import { auditLog, complaints, departments, holidayOverrides, settings as settingsTable } from '../../db/schema.ts';
 import { appendAudit, verifyAuditChain } from '../audit/log.ts';
-import { beijingMidnight, addCalendarDays, createWorkingCalendar } from '../calendar/working-days.ts';
+import { beijingMidnight, addCalendarDays, createWorkingCalendar, officialSchedule, officialYears } from '../calendar/working-days.ts';
 import type { ErrorIssue } from '../lib/errors.ts';
 import { DEFAULT_SETTINGS, SettingsSchema, type Settings } from '../settings/defaults.ts';
 import { loadSettings } from '../settings/service.ts';
@@ -75,9 +74,6 @@ function pickValid(stored: Record<string, unknown>): Partial<Settings> {
 
 // ---------------------------------------------------------------- holiday schedule
 
-const PACKAGE_HOLIDAYS = data.holidays as Record<string, string>;
-const PACKAGE_WORKDAYS = data.workdays as Record<string, string>;
-export const PACKAGE_YEARS: readonly number[] = [...new Set(Object.keys(PACKAGE_HOLIDAYS).map((d) => Number(d.slice(0, 4))))].sort((a, b) => a - b);
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const realDate = (s: string) => {
@@ -142,6 +138,8 @@ export async function holidaysOfYear(db: Db, year: number, opts: { withOpenCases
     .orderBy(asc(holidayOverrides.date));
   const allOverrides = await db.read.select({ date: holidayOverrides.date, isWorkday: holidayOverrides.isWorkday }).from(holidayOverrides);
   const calendar = createWorkingCalendar(allOverrides);
+  const { holidays: PACKAGE_HOLIDAYS, workdays: PACKAGE_WORKDAYS } = officialSchedule();
+  const PACKAGE_YEARS = officialYears();
   const zhName = (v: string) => v.split(',')[1] ?? v;
   const packageDays: HolidayDay[] = [
     ...Object.entries(PACKAGE_HOLIDAYS)

@@ -13,7 +13,46 @@ import data from 'chinese-days/dist/chinese-days.json' with { type: 'json' };
 const BEIJING_OFFSET_MS = 8 * 3600 * 1000;
 const DAY_MS = 86_400_000;
 
-const PACKAGE_YEARS = new Set(Object.keys(data.holidays).map((d) => Number(d.slice(0, 4))));
+/** An official schedule: holidays and make-up workdays by date (values: the package's labels). */
+export interface OfficialSchedule {
+  holidays: Readonly<Record<string, string>>;
+  workdays: Readonly<Record<string, string>>;
+}
+
+/** The schedule the `chinese-days` package ships; what production always uses. */
+export const PACKAGE_SCHEDULE: OfficialSchedule = { holidays: data.holidays as Record<string, string>, workdays: data.workdays as Record<string, string> };
+
+let schedule: OfficialSchedule = PACKAGE_SCHEDULE;
+let scheduleYears = yearsOf(schedule);
+
+function yearsOf(s: OfficialSchedule): Set<number> {
+  return new Set(Object.keys(s.holidays).map((d) => Number(d.slice(0, 4))));
+}
+
+/** The official schedule in force (the package's, unless a test put another in place). */
+export function officialSchedule(): OfficialSchedule {
+  return schedule;
+}
+
+/** The years the official schedule in force covers, ascending. */
+export function officialYears(): number[] {
+  return [...scheduleYears].sort((a, b) => a - b);
+}
+
+/**
+ * Puts another official schedule in place, and returns the function that puts the previous one
+ * back. For tests about years the package lacks: the package learns a new year every autumn, so
+ * a test that leaned on "the package does not know 2027" would break at its next release.
+ */
+export function useOfficialSchedule(next: OfficialSchedule): () => void {
+  const previous = schedule;
+  schedule = next;
+  scheduleYears = yearsOf(next);
+  return () => {
+    schedule = previous;
+    scheduleYears = yearsOf(previous);
+  };
+}
 
 /** The Beijing calendar date of an instant, as YYYY-MM-DD. */
 export function beijingDate(instant: Date): string {
@@ -50,8 +89,8 @@ export interface WorkingCalendar {
 export function createWorkingCalendar(overrides: readonly HolidayOverride[] = []): WorkingCalendar {
   const overrideMap = new Map(overrides.map((o) => [o.date, o.isWorkday]));
   const overrideYears = new Set(overrides.map((o) => Number(o.date.slice(0, 4))));
-  const holidays = data.holidays as Record<string, string>;
-  const workdays = data.workdays as Record<string, string>;
+  const { holidays, workdays } = schedule;
+  const packageYears = scheduleYears;
 
   const isWorkday = (date: string): boolean => {
     const o = overrideMap.get(date);
@@ -61,7 +100,7 @@ export function createWorkingCalendar(overrides: readonly HolidayOverride[] = []
     const dow = new Date(`${date}T00:00:00Z`).getUTCDay();
     return dow !== 0 && dow !== 6;
   };
-  const hasYear = (year: number) => PACKAGE_YEARS.has(year) || overrideYears.has(year);
+  const hasYear = (year: number) => packageYears.has(year) || overrideYears.has(year);
 
   return {
     isWorkday,

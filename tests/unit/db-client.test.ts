@@ -2,7 +2,7 @@
  * The database client's promises: durable, serialised writes that survive contention, and the
  * per-connection PRAGMAs still in force after transactions (a known @libsql/client pitfall).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -101,16 +101,28 @@ describe('createDb', () => {
     const other = createClient({ url: db.url });
     const held = await other.transaction('write'); // BEGIN IMMEDIATE: holds the write lock
     await held.execute("INSERT INTO meta(key, value) VALUES ('other', '1')");
-    const release = new Promise<void>((resolve) =>
-      setTimeout(async () => {
-        await held.commit();
-        resolve();
-      }, 400),
-    );
-    const started = Date.now();
-    await db.write((tx) => tx.insert(meta).values({ key: 'mine', value: '1' }));
-    expect(Date.now() - started).toBeGreaterThanOrEqual(300); // it did wait for the lock
-    await release;
+    // The event that matters: our writer's BEGIN IMMEDIATE is refused while the other holds the
+    // lock. Only then does the other commit — no sleep, and no elapsed-time guess.
+    const writer = db.writeClient;
+    const begin = writer.transaction.bind(writer);
+    let refused!: () => void;
+    const metTheLock = new Promise<void>((resolve) => (refused = resolve));
+    const spy = vi.spyOn(writer, 'transaction').mockImplementation(async (...args: Parameters<typeof begin>) => {
+      try {
+        return await begin(...args);
+      } catch (err) {
+        refused();
+        throw err;
+      }
+    });
+    const order: string[] = [];
+    const mine = db.write((tx) => tx.insert(meta).values({ key: 'mine', value: '1' })).then(() => order.push('mine answered'));
+    await metTheLock;
+    order.push('other committed');
+    await held.commit();
+    await mine; // answered, not failed with SQLITE_BUSY
+    expect(order).toEqual(['other committed', 'mine answered']);
+    spy.mockRestore();
     other.close();
     const keys = (await db.read.select().from(meta).where(sql`key IN ('other','mine')`)).map((r) => r.key).sort();
     expect(keys).toEqual(['mine', 'other']);

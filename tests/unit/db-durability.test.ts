@@ -31,6 +31,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 afterEach(() => vi.restoreAllMocks());
 
 const tick = (ms = 20) => new Promise((r) => setTimeout(r, ms));
+/**
+ * One turn of the event loop: every promise that can settle without an outside event (a flush,
+ * a lock's notify) has settled by then. What is still pending is really waiting.
+ */
+const settled = () => new Promise((r) => setImmediate(r));
 
 describe('a write is answered only once it is on disk', () => {
   it('the write waits for the WAL flush after its COMMIT', async () => {
@@ -39,13 +44,17 @@ describe('a write is answered only once it is on disk', () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     const original = fileHandleProto.datasync;
+    let flushAsked!: () => void;
+    const flushing = new Promise<void>((r) => (flushAsked = r));
     const spy = vi.spyOn(fileHandleProto, 'datasync').mockImplementation(async function (this: unknown) {
+      flushAsked();
       await gate;
       return original.call(this);
     });
     let answered = false;
     const write = db.write((tx) => rawTx(tx).run("INSERT INTO t VALUES ('x')")).then(() => (answered = true));
-    await tick(50);
+    await flushing; // the flush after the COMMIT has started (and is held at the gate)
+    await settled();
     // Committed (another connection sees it) but not flushed yet: not answered.
     expect(Number((await db.readClient.execute('SELECT count(*) AS n FROM t')).rows[0]!.n)).toBe(1);
     expect(spy).toHaveBeenCalled();
@@ -75,11 +84,16 @@ describe('a write is answered only once it is on disk', () => {
     const sync = new WalSync(wal);
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
+    let firstAsked!: () => void;
+    const firstRunning = new Promise<void>((r) => (firstAsked = r));
     const spy = vi.spyOn(fileHandleProto, 'datasync').mockImplementation(async () => {
-      if (spy.mock.calls.length === 1) await gate;
+      if (spy.mock.calls.length === 1) {
+        firstAsked();
+        await gate;
+      }
     });
     const first = sync.sync();
-    await tick();
+    await firstRunning; // the first flush is under way
     const later = Array.from({ length: 5 }, () => sync.sync());
     expect(spy).toHaveBeenCalledTimes(1);
     release();
@@ -101,7 +115,7 @@ describe('the write lock shared by the threads of one process', () => {
       order.push(name);
       lock.release();
     });
-    await tick();
+    await settled(); // a lock that did not make them wait would have let them in by now
     expect(order).toEqual([]);
     a.release();
     await Promise.all(waiters);
@@ -114,9 +128,25 @@ describe('the write lock shared by the threads of one process', () => {
     const holder = startTsWorker(new URL('../fixtures/lock-holder.ts', import.meta.url), { threadLock: db.threadLock });
     const said = (what: string) => new Promise<void>((r) => holder.on('message', (m) => m === what && r()));
     await said('holding');
+    // The event: our write asks this process's write lock (and takes its ticket) before BEGIN.
+    // (The pending acquire travels in a box: a promise resolved with a promise would adopt it.)
+    let asked!: (box: { grant: Promise<void> }) => void;
+    const askedLock = new Promise<{ grant: Promise<void> }>((r) => (asked = r));
+    const acquire = ThreadWriteLock.prototype.acquire;
+    vi.spyOn(ThreadWriteLock.prototype, 'acquire').mockImplementation(function (this: ThreadWriteLock) {
+      const p = acquire.call(this);
+      asked({ grant: p });
+      return p;
+    });
     let written = false;
     const write = db.write((tx) => rawTx(tx).run("INSERT INTO t VALUES ('x')")).then(() => (written = true));
-    await tick(100);
+    let granted = false;
+    void (await askedLock).grant.then(() => (granted = true));
+    await settled();
+    // Queued behind the other thread: two tickets out, the holder's being served.
+    const cells = new Int32Array(db.threadLock!);
+    expect(Atomics.load(cells, 0) - Atomics.load(cells, 1)).toBe(2);
+    expect(granted).toBe(false);
     expect(written).toBe(false);
     holder.postMessage('release');
     await write;
