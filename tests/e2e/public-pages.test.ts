@@ -176,6 +176,21 @@ describe.skipIf(!availability.run)('public pages', () => {
     }
   });
 
+  it('every URL in the sitemap answers 200 in its language (one page file serves /x/ and /en/x/)', async () => {
+    const locs = async (url: string) => [...(await (await fetch(url)).text()).matchAll(/<loc>([^<]+)<\/loc>/g)].map((m) => new URL(m[1]!).pathname);
+    const urls = (await Promise.all((await locs(`${product.baseUrl}/sitemap.xml`)).map((p) => locs(`${product.baseUrl}${p}`)))).flat();
+    expect(urls.length).toBeGreaterThan(2 * 120); // both languages of every institution, at least
+    expect(urls.filter((u) => u.startsWith('/en/')).length).toBeGreaterThan(120);
+    const wrong: string[] = [];
+    for (const path of urls) {
+      const res = await fetch(`${product.baseUrl}${path}`);
+      const lang = /<html lang="([^"]+)"/.exec(await res.text())?.[1];
+      const expected = path.startsWith('/en/') ? 'en' : 'zh-CN';
+      if (res.status !== 200 || lang !== expected) wrong.push(`${path}: ${res.status} ${lang}`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
   it('serves pages gzipped to browsers that accept it', async () => {
     const res = await fetch(`${product.baseUrl}/institutions/demo-0001/`, { headers: { 'accept-encoding': 'gzip' } });
     expect(res.headers.get('content-encoding')).toBe('gzip');
