@@ -82,12 +82,16 @@ describe('SIGKILL under concurrent intake', () => {
             s.code = body.trackingCode!;
             if (++acknowledged >= KILL_AFTER && !killed) {
               killed = true;
-              // A few ms on: the answers of this flush are out, the loops have sent their next
-              // requests, and those are inside the server (queued, being saved or flushed).
-              crashed = new Promise((r) => setTimeout(r, 5)).then(() => {
+              // Kill once several loops have sent their next request and have no answer yet:
+              // those are inside the server (queued, being saved or flushed). Waiting for that
+              // rather than a fixed few ms keeps the test meaning the same on a busy machine.
+              crashed = (async () => {
+                const since = performance.now();
+                const waiting = () => sent.filter((x) => x.status === null && x.sentAt > since).length;
+                while (waiting() < Math.min(4, LOOPS) && performance.now() - since < 2_000) await new Promise((r) => setTimeout(r, 1));
                 killedAt = performance.now();
                 return first!.crash();
-              });
+              })();
             }
           } else unexpected.push(`${res.status} ${JSON.stringify(body)}`);
         } catch {
