@@ -212,7 +212,11 @@ describe('queue page', () => {
     const second = await handleQueue(deps, req2, url2, 'zh-CN');
     if (second.kind !== 'page' || !second.state.page) throw new Error();
     const seen = new Set(first.state.page.items.map((i) => i.code));
+    expect(second.state.page.items.length).toBeGreaterThan(0);
     expect(second.state.page.items.every((i) => !seen.has(i.code))).toBe(true);
+    // The two pages together hold every one of the department's cases.
+    const both = new Set([...seen, ...second.state.page.items.map((i) => i.code)]);
+    expect(codes.filter((c) => !both.has(c))).toEqual([]);
     expect(second.state.links.next).toBeNull();
     expect(second.state.links.prev).toBe('/admin/');
 
@@ -227,6 +231,8 @@ describe('queue page', () => {
     const r = await handleQueue(deps, req, url, 'zh-CN');
     if (r.kind !== 'page' || !r.state.page) throw new Error();
     expect(r.state.institution?.id).toBe('demo-0001');
+    // The 53 submitted demo-0001 cases fill the first page; nothing else slips in.
+    expect(r.state.page.items.length).toBe(50);
     expect(r.state.page.items.every((i) => i.status === 'submitted' && i.institution.id === 'demo-0001')).toBe(true);
 
     const [bad, badUrl] = request('/admin/?state=nonsense&submittedFrom=2026-13-40', { cookie: handler });
