@@ -61,7 +61,12 @@ describe.skipIf(!availability.run)('publishing and templates in Chromium', () =>
     // A second click (here: another tab) while it runs shows the running build, starts nothing.
     // The build is held (SIGSTOP, far shorter than the stale limit in api/publish/build-runs.ts)
     // while the tab looks, so it is certainly still running: no race with a fast build.
-    const builders = siteBuildProcesses(product.child.pid!);
+    // The child may be spawned just after the redirect: look for it for a few seconds.
+    let builders: number[] = [];
+    for (const until = Date.now() + 15_000; builders.length === 0 && Date.now() < until; ) {
+      builders = siteBuildProcesses(product.child.pid!);
+      if (builders.length === 0) await new Promise((r) => setTimeout(r, 100));
+    }
     expect(builders.length, 'the astro build child should be running').toBeGreaterThan(0);
     signalAll(builders, 'SIGSTOP');
     try {
