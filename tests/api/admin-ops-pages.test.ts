@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as t from '../../db/schema.ts';
 import { submitComplaint } from '../../api/complaints/intake.ts';
@@ -189,11 +189,26 @@ describe('the case page offers the department’s templates for the state', () =
     const [inst] = await deps.db.read.select({ id: t.institutions.id }).from(t.institutions).where(eq(t.institutions.category, 'culture_arts'));
     const { result } = await submitComplaint(deps, ComplaintInputSchema.parse(complaintBody({ institutionId: inst!.id })), { ip: null });
     const path = `/admin/cases/${result.trackingCode}/`;
+    // The department's own "submitted" rows (both bureaus keep templates of the same titles).
+    const submittedIds = async (dept: string) =>
+      (await deps.db.read.select({ id: t.responseTemplates.id }).from(t.responseTemplates).where(and(eq(t.responseTemplates.departmentCode, dept), eq(t.responseTemplates.forStatus, 'submitted'))))
+        .map((r) => r.id)
+        .sort((a, b) => a - b);
+    const cultureIds = await submittedIds('culture');
+    const eduIds = await submittedIds('edu');
+    expect(cultureIds).toHaveLength(2);
+    expect(eduIds).toHaveLength(2);
+
     const lead = await handleCase(deps, ...request(path, { who: as['culture.handler'] }), result.trackingCode, null, 'zh-CN');
-    expect(lead.kind).toBe('page');
-    const titles = lead.kind === 'page' ? lead.state.templates.map((x) => x.title) : [];
-    expect(titles.sort()).toEqual(['不予受理（重复投诉）', '受理告知']);
+    if (lead.kind !== 'page') throw new Error(`expected the case page, got ${lead.kind}`);
+    expect(lead.state.templates.map((x) => x.title).sort()).toEqual(['不予受理（重复投诉）', '受理告知']);
+    expect(lead.state.templates.map((x) => x.id).sort((a, b) => a - b)).toEqual(cultureIds);
     const co = await handleCase(deps, ...request(path, { who: as['edu.handler'] }), result.trackingCode, null, 'zh-CN');
-    expect(co.kind === 'page' && co.state.templates.every((x) => x.forStatus === 'submitted')).toBe(true);
+    if (co.kind !== 'page') throw new Error(`expected the case page, got ${co.kind}`);
+    expect(co.state.templates.map((x) => [x.forStatus, x.title]).sort()).toEqual([
+      ['submitted', '不予受理（重复投诉）'],
+      ['submitted', '受理告知'],
+    ]);
+    expect(co.state.templates.map((x) => x.id).sort((a, b) => a - b)).toEqual(eduIds);
   });
 });

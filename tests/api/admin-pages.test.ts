@@ -11,7 +11,6 @@ import { and, eq } from 'drizzle-orm';
 import * as t from '../../db/schema.ts';
 import { submitComplaint } from '../../api/complaints/intake.ts';
 import { ComplaintInputSchema } from '../../api/complaints/schema.ts';
-import { sessionCookieHeader } from '../../api/admin/http.ts';
 import { hashPassword } from '../../api/staff/passwords.ts';
 import { totpAt } from '../../api/staff/totp.ts';
 import { handleLogin } from '../../site/lib/admin/login.ts';
@@ -50,6 +49,11 @@ async function fileCase(institutionId = 'demo-0001'): Promise<string> {
 
 /** Signs in through the page (form token cookie + form), returns the session cookie pair. */
 async function signInPage(username: string): Promise<string> {
+  return pair(await signInPageCookie(username));
+}
+
+/** Signs in through the page, returns the whole session Set-Cookie header of its real response. */
+async function signInPageCookie(username: string): Promise<string> {
   deps.clock.advance(30_000);
   const a = account(username);
   const [getReq, getUrl] = request('/admin/login/');
@@ -63,8 +67,9 @@ async function signInPage(username: string): Promise<string> {
   const r = await handleLogin(deps, req, url, null, 'zh-CN');
   if (r.kind !== 'response') throw new Error(`sign-in as ${username} failed: ${JSON.stringify(r.kind === 'page' ? r.state.message : r.state)}`);
   expect(r.response.status).toBe(303);
-  const session = setCookies(r).find((c) => c.startsWith('peixun_admin='))!;
-  return pair(session);
+  const session = setCookies(r).find((c) => c.startsWith('peixun_admin='));
+  if (!session) throw new Error(`sign-in as ${username} set no session cookie`);
+  return session;
 }
 
 async function csrfOf(cookie: string): Promise<string> {
@@ -86,13 +91,22 @@ afterAll(async () => {
 
 describe('sign-in page', () => {
   it('signs in with password + TOTP and sets exactly the API’s session cookie', async () => {
-    const cookie = await signInPage('edu.handler');
+    const header = await signInPageCookie('edu.handler');
+    const cookie = pair(header);
     const token = cookie.split('=')[1]!;
     const [req, url] = request('/admin/', { cookie });
     const queue = await handleQueue(deps, req, url, 'zh-CN');
     expect(queue.kind).toBe('page');
+    // The header the page's response really sends: scripts cannot read it, other sites cannot send it.
+    expect(header).toBe(`peixun_admin=${token}; Path=/; HttpOnly; SameSite=Strict`);
     // Same attributes as POST /api/admin/session sets.
-    expect(sessionCookieHeader(deps.env, token)).toBe(`peixun_admin=${token}; Path=/; HttpOnly; SameSite=Strict`);
+    const api = await testApp(deps).request('/api/admin/session', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'market.handler', password: account('market.handler').password, totp: totpAt(account('market.handler').totpSecret, deps.clock.now()) }),
+    });
+    expect(api.status).toBe(200);
+    expect(api.headers.get('set-cookie')!.replace(/=[^;]*/, '=TOKEN')).toBe(header.replace(/=[^;]*/, '=TOKEN'));
   });
 
   it('refuses a sign-in post without the form token cookie (login CSRF)', async () => {
@@ -198,7 +212,11 @@ describe('queue page', () => {
     const second = await handleQueue(deps, req2, url2, 'zh-CN');
     if (second.kind !== 'page' || !second.state.page) throw new Error();
     const seen = new Set(first.state.page.items.map((i) => i.code));
+    expect(second.state.page.items.length).toBeGreaterThan(0);
     expect(second.state.page.items.every((i) => !seen.has(i.code))).toBe(true);
+    // The two pages together hold every one of the department's cases.
+    const both = new Set([...seen, ...second.state.page.items.map((i) => i.code)]);
+    expect(codes.filter((c) => !both.has(c))).toEqual([]);
     expect(second.state.links.next).toBeNull();
     expect(second.state.links.prev).toBe('/admin/');
 
@@ -213,6 +231,8 @@ describe('queue page', () => {
     const r = await handleQueue(deps, req, url, 'zh-CN');
     if (r.kind !== 'page' || !r.state.page) throw new Error();
     expect(r.state.institution?.id).toBe('demo-0001');
+    // The 53 submitted demo-0001 cases fill the first page; nothing else slips in.
+    expect(r.state.page.items.length).toBe(50);
     expect(r.state.page.items.every((i) => i.status === 'submitted' && i.institution.id === 'demo-0001')).toBe(true);
 
     const [bad, badUrl] = request('/admin/?state=nonsense&submittedFrom=2026-13-40', { cookie: handler });
@@ -226,9 +246,38 @@ describe('queue page', () => {
     const [req, url] = request('/admin/?department=market', { cookie: coordinator });
     const r = await handleQueue(deps, req, url, 'zh-CN');
     expect(r.kind === 'page' && r.state.scope).toEqual({ kind: 'department', dept: 'market' });
-    const [req2, url2] = request('/admin/?department=market', { cookie: handler });
-    const r2 = await handleQueue(deps, req2, url2, 'zh-CN');
-    expect(r2.kind === 'page' && r2.state.scope.kind === 'department' && r2.state.scope.dept).not.toBe('market');
+
+    // demo-0001 (science_tech) is led by science, so the handler is science's; a demo-0005
+    // (culture_arts) case is culture's, co-handled by edu and market: none of science's business.
+    expect(await leadOf(codes[0]!)).toBe('science');
+    const elsewhere = await fileCase('demo-0005');
+    expect(await leadOf(elsewhere)).toBe('culture');
+    const [ownReq, ownUrl] = request('/admin/', { cookie: handler });
+    const own = await handleQueue(deps, ownReq, ownUrl, 'zh-CN');
+    if (own.kind !== 'page' || !own.state.page) throw new Error();
+    expect(own.state.page.items.length).toBe(50);
+
+    for (const dept of ['market', 'culture']) {
+      const [req2, url2] = request(`/admin/?department=${dept}`, { cookie: handler });
+      const r2 = await handleQueue(deps, req2, url2, 'zh-CN');
+      if (r2.kind !== 'page' || !r2.state.page) throw new Error();
+      expect(r2.state.scope).toEqual({ kind: 'department', dept: 'science' });
+      expect(r2.state.page.items.map((i) => i.code)).toEqual(own.state.page.items.map((i) => i.code));
+      expect(r2.state.page.items.every((i) => i.leadDept === 'science' && i.role === 'lead')).toBe(true);
+      expect(r2.state.page.items.map((i) => i.code)).not.toContain(elsewhere);
+
+      // Narrowed to the other department's institution: nothing, not its case.
+      const [req3, url3] = request(`/admin/?department=${dept}&inst=demo-0005`, { cookie: handler });
+      const r3 = await handleQueue(deps, req3, url3, 'zh-CN');
+      if (r3.kind !== 'page' || !r3.state.page) throw new Error();
+      expect(r3.state.scope).toEqual({ kind: 'department', dept: 'science' });
+      expect(r3.state.page.items).toEqual([]);
+    }
+    // The office does see it there.
+    const [req4, url4] = request('/admin/?department=culture&inst=demo-0005', { cookie: coordinator });
+    const r4 = await handleQueue(deps, req4, url4, 'zh-CN');
+    if (r4.kind !== 'page' || !r4.state.page) throw new Error();
+    expect(r4.state.page.items.map((i) => i.code)).toEqual([elsewhere]);
   });
 
   it('gives the sysadmin a page without any complaint data', async () => {

@@ -118,9 +118,14 @@ describe('staff accounts', () => {
     expect(s!.active).toBe(false);
     const open = (await deps.db.read.select().from(t.sessions).where(eq(t.sessions.staffId, newId))).filter((x) => !x.revokedAt);
     expect(open).toEqual([]);
+    // Right password and the code its authenticator shows now: only the deactivation refuses it.
     deps.clock.advance(30_000);
-    const res = await postSignIn(app, { username: NEW.username, password: temp, totp: '000000' });
+    const res = await postSignIn(app, { username: NEW.username, password: temp, totp: totpAt(await enrolSecretOf(), deps.clock.now()) });
     expect(res.status).toBe(401);
+    expect(res.headers.get('set-cookie')).toBeNull();
+    const refused = await lastAudit();
+    expect(refused.action).toBe('staff.signin_failed');
+    expect(refused.detail).toMatchObject({ reason: 'inactive' });
   });
 });
 

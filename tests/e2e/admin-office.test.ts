@@ -79,8 +79,13 @@ describe.skipIf(!availability.run)('coordination office and system administratio
       await Promise.all([page.waitForURL(`${baseUrl}/admin/clusters/`), page.click('nav a[href="/admin/clusters/"]')]);
       const section = page.locator('[data-cluster]').filter({ has: page.locator('h2', { hasText: institutionName }) });
       await expect(section.count()).resolves.toBe(1);
-      const facts = await section.locator('.facts').innerText();
-      expect(facts).toContain('3');
+      // Each fact by its label (site/components/admin/ClustersPage.astro): the three complaints filed above.
+      const labels = await section.locator('.facts dt').allInnerTexts();
+      const values = await section.locator('.facts dd').allInnerTexts();
+      expect(values).toHaveLength(labels.length);
+      const facts = Object.fromEntries(labels.map((label, i) => [label.trim(), values[i]!.trim()]));
+      expect(facts['投诉件数']).toBe('3');
+      expect(facts['触发原因']).toBe('短期内多起投诉');
       // The draft is folded away until the coordinator opens it.
       await expect(section.locator('[data-cluster-draft]').isVisible()).resolves.toBe(false);
       await section.locator('details summary').click();

@@ -17,7 +17,7 @@ import { createLogger } from '../../api/logger.ts';
 import { buildSite } from '../../api/publish/build.ts';
 import { browserAvailability, launchBrowser } from '../helpers/browser.ts';
 import { axeViolations, horizontalOverflow, PHONE, signIn } from '../helpers/staff-browser.ts';
-import { ROOT, startProduct, type RunningProduct } from '../helpers/server-process.ts';
+import { ROOT, signalAll, siteBuildProcesses, startProduct, type RunningProduct } from '../helpers/server-process.ts';
 
 const availability = browserAvailability();
 
@@ -59,12 +59,25 @@ describe.skipIf(!availability.run)('publishing and templates in Chromium', () =>
     expect(await page.locator('meta[http-equiv="refresh"]').count()).toBe(1);
 
     // A second click (here: another tab) while it runs shows the running build, starts nothing.
-    const other = await context.newPage();
-    await other.goto(`${baseUrl}/admin/publish/`);
-    if ((await other.locator('[data-publish-form]').count()) === 0) {
-      expect(await other.locator('[data-publish-running]').getAttribute('data-publish-running')).toBe(String(id));
+    // The build is held (SIGSTOP, far shorter than the stale limit in api/publish/build-runs.ts)
+    // while the tab looks, so it is certainly still running: no race with a fast build.
+    // The child may be spawned just after the redirect: look for it for a few seconds.
+    let builders: number[] = [];
+    for (const until = Date.now() + 15_000; builders.length === 0 && Date.now() < until; ) {
+      builders = siteBuildProcesses(product.child.pid!);
+      if (builders.length === 0) await new Promise((r) => setTimeout(r, 100));
     }
-    await other.close();
+    expect(builders.length, 'the astro build child should be running').toBeGreaterThan(0);
+    signalAll(builders, 'SIGSTOP');
+    try {
+      const other = await context.newPage();
+      await other.goto(`${baseUrl}/admin/publish/`);
+      expect(await other.locator('[data-publish-form]').count()).toBe(0);
+      expect(await other.locator('[data-publish-running]').getAttribute('data-publish-running')).toBe(String(id));
+      await other.close();
+    } finally {
+      signalAll(builders, 'SIGCONT');
+    }
 
     // The page reloads itself every few seconds until the build has ended.
     await page.waitForSelector(`[data-build="${id}"]:not([data-build-status="running"])`, { timeout: 300_000 });

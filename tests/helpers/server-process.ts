@@ -44,6 +44,35 @@ function descendants(pid: number): number[] {
   return out;
 }
 
+/**
+ * The site build's processes below `pid` (the publish child `… astro build --outDir <dir>`, see
+ * api/publish/build.ts, and whatever it started); not the server itself. Linux /proc.
+ */
+export function siteBuildProcesses(pid: number): number[] {
+  const out = new Set<number>();
+  for (const p of descendants(pid)) {
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue; // ended while we looked
+    }
+    if (argv.includes('build') && argv.includes('--outDir')) for (const q of [p, ...descendants(p)]) out.add(q);
+  }
+  return [...out];
+}
+
+/** Sends a signal to each process, ignoring those that have ended. */
+export function signalAll(pids: number[], signal: NodeJS.Signals) {
+  for (const p of pids) {
+    try {
+      process.kill(p, signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
 /** SIGKILL a process and everything it started (servers first, so none is left running). */
 export function killTree(pid: number) {
   for (const p of [...descendants(pid), pid]) {

@@ -4,8 +4,9 @@
  * covers the same through the routes; this one names each rule on its own line.
  */
 import { describe, expect, it } from 'vitest';
-import { mayAct, maySeeCase, maySeePersonalData, mayUseComplaints, relationOf, STAFF_ACTIONS, type Caller, type StaffActionType } from '../../api/admin/access.ts';
-import type { StaffRole } from '../../db/schema.ts';
+import { mayAct, mayModerate, maySeeCase, maySeePersonalData, mayUseComplaints, relationOf, STAFF_ACTIONS, type Caller, type ModerationActionType, type StaffActionType } from '../../api/admin/access.ts';
+import { MODERATION_ACTIONS } from '../../api/complaints/workflow.ts';
+import { STAFF_ROLES, type StaffRole } from '../../db/schema.ts';
 
 const CASE = { leadDept: 'culture', coHandlers: ['edu', 'market'] };
 const caller = (role: StaffRole, dept: string): Caller => ({ staffId: 1, role, dept });
@@ -63,5 +64,48 @@ describe('who may see what', () => {
     expect(mayUseComplaints('sysadmin')).toBe(false);
     expect(maySeeCase(caller('sysadmin', 'culture'), CASE)).toBe(false);
     expect(maySeePersonalData(caller('sysadmin', 'culture'), CASE)).toBe(false);
+  });
+});
+
+/**
+ * Moderation (mayModerate), every role × the caller's department's part in the case, each answer
+ * written out: spam and redaction by a handling department or the office; duplicate by the lead
+ * department or the office; the ban list by the office or a handling department's head; the
+ * sysadmin never, not even in the handling department.
+ */
+const YES = true;
+const NO = false;
+const MODERATION_TABLE: [StaffRole, keyof typeof DEPT_FOR, { mark_spam: boolean; mark_duplicate: boolean; ban_mobile: boolean; redact: boolean }][] = [
+  ['handler', 'lead', { mark_spam: YES, mark_duplicate: YES, ban_mobile: NO, redact: YES }],
+  ['handler', 'co', { mark_spam: YES, mark_duplicate: NO, ban_mobile: NO, redact: YES }],
+  ['handler', 'none', { mark_spam: NO, mark_duplicate: NO, ban_mobile: NO, redact: NO }],
+  ['dept_head', 'lead', { mark_spam: YES, mark_duplicate: YES, ban_mobile: YES, redact: YES }],
+  ['dept_head', 'co', { mark_spam: YES, mark_duplicate: NO, ban_mobile: YES, redact: YES }],
+  ['dept_head', 'none', { mark_spam: NO, mark_duplicate: NO, ban_mobile: NO, redact: NO }],
+  ['coordinator', 'lead', { mark_spam: YES, mark_duplicate: YES, ban_mobile: YES, redact: YES }],
+  ['coordinator', 'co', { mark_spam: YES, mark_duplicate: YES, ban_mobile: YES, redact: YES }],
+  ['coordinator', 'none', { mark_spam: YES, mark_duplicate: YES, ban_mobile: YES, redact: YES }],
+  ['sysadmin', 'lead', { mark_spam: NO, mark_duplicate: NO, ban_mobile: NO, redact: NO }],
+  ['sysadmin', 'co', { mark_spam: NO, mark_duplicate: NO, ban_mobile: NO, redact: NO }],
+  ['sysadmin', 'none', { mark_spam: NO, mark_duplicate: NO, ban_mobile: NO, redact: NO }],
+];
+
+describe('who may moderate', () => {
+  it('the table names every role, every part in the case and every moderation action', () => {
+    expect(MODERATION_TABLE.map(([role, rel]) => `${role}/${rel}`).sort()).toEqual(STAFF_ROLES.flatMap((r) => (['lead', 'co', 'none'] as const).map((rel) => `${r}/${rel}`)).sort());
+    for (const [, , answers] of MODERATION_TABLE) expect(Object.keys(answers).sort()).toEqual([...MODERATION_ACTIONS].sort());
+  });
+
+  for (const [role, rel, answers] of MODERATION_TABLE) {
+    const may = (Object.keys(answers) as ModerationActionType[]).filter((a) => answers[a]);
+    it(`${role}, ${rel}: ${may.join(', ') || 'nothing'}`, () => {
+      const c = caller(role, DEPT_FOR[rel]);
+      for (const action of MODERATION_ACTIONS) expect({ action, allowed: mayModerate(c, CASE, action) }).toEqual({ action, allowed: answers[action] });
+    });
+  }
+
+  it('a sysadmin of the handling department must not mark spam', () => {
+    expect(mayModerate(caller('sysadmin', 'culture'), CASE, 'mark_spam')).toBe(false);
+    expect(mayModerate(caller('sysadmin', 'edu'), CASE, 'mark_spam')).toBe(false);
   });
 });
