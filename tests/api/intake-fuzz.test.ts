@@ -204,7 +204,8 @@ describe('POST /api/complaints under hostile input', () => {
         },
       ),
       { numRuns: 300 },
-    );    expect(await rowCounts(deps)).toEqual(before);
+    );
+    expect(await rowCounts(deps)).toEqual(before);
   });
 
   it('hostile multipart forms, with random files, → 4xx with field paths', async () => {
