@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createClient } from '@libsql/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '../../db/client.ts';
 import * as t from '../../db/schema.ts';
 import { BACKUP_LIMIT, backupFileName, takeBackup } from '../../api/admin/backup.ts';
@@ -25,7 +25,9 @@ let head: StaffAgent;
 let app: ReturnType<typeof testApp>;
 const scratch = mkdtempSync(join(tmpdir(), 'peixun-backup-test-'));
 
-beforeAll(async () => {
+// A database of its own for every test: backups are rate-limited per administrator in the
+// database, and the rate-limit test moves the clock a day on (idling out the other sessions).
+beforeEach(async () => {
   deps = await createSeededDeps(10);
   writerProcess = await createDb(deps.env.DATABASE_URL);
   await seedStaff(deps);
@@ -35,9 +37,12 @@ beforeAll(async () => {
   head = await logInAs(app, deps, 'edu.head');
 });
 
-afterAll(async () => {
+afterEach(async () => {
   await writerProcess?.close();
   await deps?.cleanup();
+});
+
+afterAll(() => {
   rmSync(scratch, { recursive: true, force: true });
 });
 

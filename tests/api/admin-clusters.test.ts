@@ -21,6 +21,7 @@ const NARRATIVE = '老板卷款跑路联系不上独特叙述XYZ';
 let deps: TestDeps;
 let app: ReturnType<typeof testApp>;
 const as: Record<string, StaffAgent> = {};
+/** The shared cluster (read-only: the handle test opens and handles a cluster of its own). */
 let clusterId: number;
 let instName: string;
 
@@ -46,6 +47,15 @@ beforeAll(async () => {
 });
 
 afterAll(async () => deps.cleanup());
+
+/** Opens a cluster of its own at another institution (停业/失联 opens one at once) and returns its id. */
+async function ownCluster(institutionId: string, mobile: string): Promise<number> {
+  const code = await file({ institutionId, reason: 'closed', mobile });
+  const [row] = await deps.db.read.select({ clusterId: t.complaints.clusterId }).from(t.complaints).where(eq(t.complaints.trackingCode, code));
+  expect(row!.clusterId).toBeTypeOf('number');
+  expect(row!.clusterId).not.toBe(clusterId);
+  return row!.clusterId!;
+}
 
 describe('clusters', () => {
   it('only the coordinator may list, read drafts and handle; everyone else 403', async () => {
@@ -92,6 +102,8 @@ describe('clusters', () => {
   });
 
   it('handle needs the CSRF token, is audited, and removes the cluster from the open list', async () => {
+    // Handling is one-way: the shared cluster stays open for the tests that list and draft it.
+    const clusterId = await ownCluster('demo-0003', '13900000003');
     const noCsrf = await app.request(`/api/admin/clusters/${clusterId}/handle`, { method: 'POST', headers: { cookie: as.coord!.cookie } });
     expect(noCsrf.status).toBe(403);
     const res = await as.coord!.post(`/api/admin/clusters/${clusterId}/handle`);

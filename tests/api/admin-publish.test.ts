@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync, realpathSync, writeFileSync } fr
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '../../db/client.ts';
 import * as t from '../../db/schema.ts';
 import { claimBuild, KEEP_LOGS, runBuild, STALE_AFTER_MS, startPublish } from '../../api/publish/build-runs.ts';
@@ -30,7 +30,9 @@ let sysadmin: StaffAgent;
 let head: StaffAgent;
 let handler: StaffAgent;
 
-beforeAll(async () => {
+// A database and site folder of their own for every test: the lock, the live symlink, the build
+// folders and the log history are what these tests are about, so none may inherit them.
+beforeEach(async () => {
   deps = await createSeededDeps(5);
   other = await createDb(deps.env.DATABASE_URL);
   await seedStaff(deps);
@@ -41,7 +43,7 @@ beforeAll(async () => {
   handler = await logInAs(app, deps, 'edu.handler');
 });
 
-afterAll(async () => {
+afterEach(async () => {
   await other?.close();
   await deps?.cleanup();
 });
@@ -49,6 +51,14 @@ afterAll(async () => {
 const rowOf = async (id: number) => (await deps.db.read.select().from(t.siteBuilds).where(eq(t.siteBuilds.id, id)))[0]!;
 const audits = async (action: string) => (await deps.db.read.select().from(t.auditLog)).filter((a) => a.action === action);
 const live = () => (existsSync(currentLink(deps.env.SITE_DIR)) ? realpathSync(currentLink(deps.env.SITE_DIR)) : null);
+
+/** Publishes once successfully, so there is a live site a later build could disturb. */
+async function publishedOnce(): Promise<string> {
+  const claim = await claimBuild(deps.db, system, deps.clock.now());
+  expect(claim.claimed).toBe(true);
+  expect((await runBuild(deps, claim.build, system, build('ok'))).ok).toBe(true);
+  return live()!;
+}
 
 describe('the build lock across processes', () => {
   it('two processes claiming at once: exactly one gets it, the other is shown the running build', async () => {
@@ -65,6 +75,8 @@ describe('the build lock across processes', () => {
   });
 
   it("a crashed process's claim is taken over once its heartbeat is older than the timeout, not before", async () => {
+    // A process claims the lock and dies: nothing ever finishes or refreshes that claim.
+    expect((await claimBuild(deps.db, system, deps.clock.now())).claimed).toBe(true);
     const [held] = await deps.db.read.select().from(t.siteBuilds).where(eq(t.siteBuilds.status, 'running'));
     deps.clock.advance(STALE_AFTER_MS - 1_000);
     expect((await claimBuild(other, system, deps.clock.now())).claimed).toBe(false);
@@ -76,7 +88,7 @@ describe('the build lock across processes', () => {
     expect(old.status).toBe('failed');
     expect(old.log).toContain('abandoned');
     expect((await audits('site.build_abandoned')).map((a) => a.objectId)).toContain(String(held!.id));
-    // Let the new claim finish so later tests start from a free lock.
+    // The taker's build runs as any other.
     expect((await runBuild(deps, taken.build, system, build('ok'))).ok).toBe(true);
   });
 });
@@ -97,6 +109,7 @@ describe('running a build', () => {
   });
 
   it('a failed build leaves the live site untouched and its half-written folder removed', async () => {
+    await publishedOnce();
     const before = live();
     expect(before).not.toBeNull();
     const foldersBefore = readdirSync(buildsDir(deps.env.SITE_DIR)).sort();
@@ -196,7 +209,8 @@ describe('HTTP: /api/admin/publish', () => {
   });
 
   it('startPublish in the background does not block the request and never throws on a failing build', async () => {
-    const before = live();
+    const before = await publishedOnce();
+    expect(before).not.toBeNull();
     const claim = await startPublish(deps, system, build('fail'));
     expect(claim.claimed).toBe(true);
     await claim.done;

@@ -5,7 +5,7 @@
  * in plain TypeScript from the raw columns (status, accept-by, resolve-by, extension), not from
  * the due_on column the queue uses. Also: each query strategy's plan uses its index.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createClient, type Client } from '@libsql/client';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +19,9 @@ import { ComplaintInputSchema } from '../../api/complaints/schema.ts';
 import { applyAction, type Actor } from '../../api/complaints/workflow.ts';
 import { queueQuery, weekEnd, type Cursor, type QueueScope } from '../../api/admin/queue.ts';
 import { QueueQuerySchema } from '../../api/admin/schema.ts';
-import { logInAs, seedStaff, type StaffAgent } from '../helpers/admin-session.ts';
+import { hashPassword } from '../../api/staff/passwords.ts';
+import { base32Secret } from '../../api/staff/totp.ts';
+import { logInAs, logInWith, seedStaff, type StaffAgent } from '../helpers/admin-session.ts';
 import { complaintBody, createSeededDeps, testApp, type TestDeps } from '../helpers/test-deps.ts';
 
 const NOW = '2026-11-27T02:00:00Z'; // Friday 10:00 Beijing
@@ -28,6 +30,9 @@ const DAY = 86_400_000;
 let deps: TestDeps;
 let app: ReturnType<typeof testApp>;
 let today: string;
+/** The clock after the shared sign-ins: every test starts here (see beforeEach). */
+let ready: Date;
+/** Shared read-only sessions; no test signs these accounts in again or moves them past their idle timeout. */
 const as: Record<string, StaffAgent> = {};
 
 interface Truth {
@@ -125,10 +130,17 @@ beforeAll(async () => {
   deps.clock.set(NOW);
   today = beijingDate(deps.clock.now());
   for (const u of ['edu.handler', 'culture.head', 'market.head', 'science.handler', 'coord']) as[u] = await logInAs(app, deps, u);
+  ready = deps.clock.now();
   await loadTruth();
   // The data covers what the filters need.
   expect(new Set(truth.map((r) => r.status))).toEqual(new Set(COMPLAINT_STATUSES));
   expect(truth.filter((r) => r.due && r.due < today).length).toBeGreaterThan(3);
+});
+
+// Every test starts at the time the expected answers (today, overdue, due this week) were computed
+// for, and inside the shared sessions' idle window, whatever ran before it.
+beforeEach(() => {
+  deps.clock.set(ready);
 });
 
 afterAll(async () => {
@@ -370,11 +382,25 @@ describe('the queue follows the case', () => {
     const open = truth.filter((r) => r.due !== null && r.due >= today).sort((a, b) => a.due!.localeCompare(b.due!))[0]!;
     const before = await (await as.coord!.get('/api/admin/complaints?overdue=1&limit=100')).json();
     expect(before.items.map((i: { code: string }) => i.code)).not.toContain(open.code);
+    // Days later the shared session has idled out, and signing the same account in again would sweep
+    // it (api/staff/sessions.ts) for the tests that run after this one: a coordinator of its own.
+    const secret = base32Secret(Buffer.alloc(20, 7));
+    const password = 'Coord-queue-2026';
+    await deps.db.write(async (tx) =>
+      tx.insert(t.staff).values({
+        username: 'coord.queue',
+        displayName: '双减办（队列测试）',
+        departmentCode: 'edu',
+        role: 'coordinator',
+        passwordHash: await hashPassword(password),
+        totpSecretEnc: deps.pii.encrypt(secret),
+        totpEnrolledAt: deps.clock.now(),
+      }),
+    );
     deps.clock.set(beijingMidnight(addCalendarDays(open.due!, 1)));
-    const coord = await logInAs(app, deps, 'coord'); // days later: the earlier session has idled out
+    const coord = await logInWith(app, deps, { username: 'coord.queue', password, totpSecret: secret });
     const after = await (await coord.get('/api/admin/complaints?overdue=1&limit=100')).json();
     expect(after.items.map((i: { code: string }) => i.code)).toContain(open.code);
     expect(after.counts.overdue).toBeGreaterThan(before.counts.overdue);
-    deps.clock.set(NOW);
   });
 });

@@ -92,10 +92,13 @@ describe('access', () => {
   });
 
   it('a POST without the session’s CSRF token is refused and writes nothing', async () => {
-    const [req, url] = request('/admin/registry/new/', { cookie: edu.cookie, form: { ...formFor(1), _csrf: 'wrong' } });
+    // Counted before, not assumed: other tests in this file register institutions too.
+    const before = (await deps.db.read.select().from(t.institutions)).length;
+    const [req, url] = request('/admin/registry/new/', { cookie: edu.cookie, form: { ...formFor(3), _csrf: 'wrong' } });
     const r = await handleInstitution(deps, req, url, null, 'zh-CN', null);
     expect(r.kind === 'message' && r.status).toBe(403);
-    expect((await deps.db.read.select().from(t.institutions)).length).toBe(5);
+    expect((await deps.db.read.select().from(t.institutions)).length).toBe(before);
+    expect(await deps.db.read.select().from(t.institutions).where(eq(t.institutions.creditCode, code(3)))).toEqual([]);
   });
 });
 
@@ -117,7 +120,11 @@ describe('the institution form and the status form', () => {
   });
 
   it('status change: the handler sees no form, the head changes it, history shows it', async () => {
-    const [row] = await deps.db.read.select().from(t.institutions).where(eq(t.institutions.creditCode, code(1)));
+    // An institution of its own, registered through the form.
+    const [r0, u0] = request('/admin/registry/new/', { cookie: edu.cookie, form: { ...formFor(2), _csrf: edu.csrf } });
+    const created = await handleInstitution(deps, r0, u0, null, 'zh-CN', null);
+    expect(created.kind === 'response' && created.response.status).toBe(303);
+    const [row] = await deps.db.read.select().from(t.institutions).where(eq(t.institutions.creditCode, code(2)));
     const id = row!.id;
     const [r1, u1] = request(`/admin/registry/${id}/`, { cookie: edu.cookie });
     const view = await handleInstitution(deps, r1, u1, null, 'zh-CN', id);

@@ -4,7 +4,7 @@
  * use them (sysadmin and the coordination office only), validation answers with field paths in
  * both languages, one audit row per change, and the effect on deadlines of newly filed complaints.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { desc, eq } from 'drizzle-orm';
 import * as t from '../../db/schema.ts';
 import { submitComplaint } from '../../api/complaints/intake.ts';
@@ -45,13 +45,15 @@ async function logInAll() {
 // The official schedule knows the years up to 2026 only: the tests below are about 2027, a year
 // with no official schedule, whatever the calendar package has learnt since.
 officialScheduleUpTo(2026);
-beforeAll(async () => {
+// A database of its own for every test: the tests change settings, holiday years and mailboxes and
+// read the audit log, so each builds the history it reads.
+beforeEach(async () => {
   deps = await createSeededDeps(5);
   app = testApp(deps);
   await seedStaff(deps);
   await logInAll();
 });
-afterAll(async () => deps?.cleanup());
+afterEach(async () => deps?.cleanup());
 
 describe('who may use the system administration routes', () => {
   const routes: [string, string, unknown?][] = [
@@ -80,9 +82,10 @@ describe('who may use the system administration routes', () => {
 
 describe('settings', () => {
   it('reads the effective settings and the defaults', async () => {
+    expect((await put(as.sysadmin, '/api/admin/settings', { retentionDays: 1000 })).status).toBe(200);
     const body = (await (await as.sysadmin.get('/api/admin/settings')).json()) as { settings: Record<string, unknown>; defaults: Record<string, unknown> };
     expect(body.defaults.acceptWorkingDays).toBe(2);
-    expect(body.settings.retentionDays).toBe(1000); // set by the access test above
+    expect(body.settings.retentionDays).toBe(1000); // set just above, not the default
   });
 
   it('answers 422 with field paths, in Chinese and English', async () => {
@@ -113,7 +116,7 @@ describe('settings', () => {
     expect((await fileCase()).acceptBy).toBe('2026-12-04');
     const [stored] = await deps.db.read.select().from(t.settings).where(eq(t.settings.key, 'acceptWorkingDays'));
     expect(stored!.value).toBe(5);
-    // Back to the default for the tests below; an unchanged PUT writes no audit row.
+    // Back to the default; then an unchanged PUT writes no audit row.
     await put(as.sysadmin, '/api/admin/settings', { acceptWorkingDays: 2 });
     const before = (await lastAudit()).id;
     await put(as.sysadmin, '/api/admin/settings', { acceptWorkingDays: 2 });
@@ -204,11 +207,14 @@ describe('department intake e-mail addresses', () => {
     const unknown = await put(as.sysadmin, '/api/admin/departments', { departments: [{ code: 'nope', intakeEmail: '' }] });
     expect(unknown.status).toBe(422);
 
+    // The old value as this database holds it (the seed gives fire a mailbox), not assumed.
+    const [seeded] = await deps.db.read.select().from(t.departments).where(eq(t.departments.code, 'fire'));
+    expect(seeded!.intakeEmail).not.toBe('xiaofang@example.gov.cn');
     const ok = await put(as.sysadmin, '/api/admin/departments', { departments: [{ code: 'fire', intakeEmail: 'xiaofang@example.gov.cn' }] });
     expect(ok.status).toBe(200);
     const [fire] = await deps.db.read.select().from(t.departments).where(eq(t.departments.code, 'fire'));
     expect(fire!.intakeEmail).toBe('xiaofang@example.gov.cn');
-    expect((await lastAudit()).detail).toEqual({ changes: { fire: { from: null, to: 'xiaofang@example.gov.cn' } } });
+    expect((await lastAudit()).detail).toEqual({ changes: { fire: { from: seeded!.intakeEmail, to: 'xiaofang@example.gov.cn' } } });
     await put(as.coord, '/api/admin/departments', { departments: [{ code: 'fire', intakeEmail: '' }] });
     const [cleared] = await deps.db.read.select().from(t.departments).where(eq(t.departments.code, 'fire'));
     expect(cleared!.intakeEmail).toBeNull();
@@ -222,6 +228,15 @@ describe('audit log viewer', () => {
     chain: { ok: boolean };
   }
   it('filters, pages newest first with a keyset cursor, and reports the chain status', async () => {
+    // A history of its own: on 2026-11-27 both administrators save 2030 and the coordinator a
+    // setting; on 2026-12-30 the sysadmin saves 2027 three times.
+    for (const who of [as.coord, as.sysadmin]) expect((await put(who, '/api/admin/holidays/2030', { days: [] })).status).toBe(200);
+    expect((await put(as.coord, '/api/admin/settings', { retentionDays: 1000 })).status).toBe(200);
+    deps.clock.set('2026-12-30T02:00:00Z');
+    await logInAll();
+    for (const days of [[{ date: '2027-01-01', isWorkday: false, name: '元旦' }], [], [{ date: '2027-01-01', isWorkday: false, name: '元旦' }]]) {
+      expect((await put(as.sysadmin, '/api/admin/holidays/2027', { days })).status).toBe(200);
+    }
     const all = (await (await as.sysadmin.get('/api/admin/audit?limit=200')).json()) as Page;
     expect(all.chain.ok).toBe(true);
     expect(all.entries.length).toBeGreaterThan(5);
@@ -234,7 +249,7 @@ describe('audit log viewer', () => {
     expect(p2.entries.map((e) => e.id)).toEqual(ids.slice(2, 4));
 
     const hol = (await (await as.sysadmin.get('/api/admin/audit?action=holidays.replace&objectType=holiday_year')).json()) as Page;
-    // 2030 twice (the access test), 2027 three times.
+    // 2030 twice, 2027 three times, newest first.
     expect(hol.entries.map((e) => (e as { objectId?: string }).objectId)).toEqual(['2027', '2027', '2027', '2030', '2030']);
     expect(hol.entries.every((e) => e.action === 'holidays.replace')).toBe(true);
 

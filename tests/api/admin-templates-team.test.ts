@@ -5,7 +5,7 @@
  * heads or other roles, never themselves).
  */
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as t from '../../db/schema.ts';
 import { TEMPLATE_BODY_MAX } from '../../api/admin/templates.ts';
 import { codeNow, logInAs, postSignIn, seedStaff, type StaffAgent } from '../helpers/admin-session.ts';
@@ -15,14 +15,17 @@ let deps: TestDeps;
 let app: ReturnType<typeof testApp>;
 const as: Record<string, StaffAgent> = {};
 
-beforeAll(async () => {
+// A database of its own for every test: the tests below create and delete templates, deactivate
+// accounts, reset passwords and TOTP, and count audit rows, so sharing one would make each depend
+// on the ones that ran before it.
+beforeEach(async () => {
   deps = await createSeededDeps(5);
   app = testApp(deps);
   await seedStaff(deps);
   for (const u of ['edu.head', 'edu.handler', 'culture.head', 'culture.handler', 'coord', 'sysadmin']) as[u] = await logInAs(app, deps, u);
 });
 
-afterAll(async () => {
+afterEach(async () => {
   await deps?.cleanup();
 });
 
@@ -31,13 +34,18 @@ const auditCount = async (action: string) => (await deps.db.read.select().from(t
 const put = (a: StaffAgent, path: string, body: unknown) =>
   app.request(path, { method: 'PUT', headers: { cookie: a.cookie, 'x-csrf-token': a.csrf, 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
-describe('response templates', () => {
-  let eduTpl: number;
+/** An edu template, created by the edu head through the API. */
+async function eduTemplate(): Promise<number> {
+  const res = await as['edu.head']!.post('/api/admin/templates', { forStatus: 'submitted', title: '受理告知', body: '您的投诉已受理，我们将在15个工作日内办理完毕。' });
+  expect(res.status).toBe(201);
+  return (await res.json()).id;
+}
 
+describe('response templates', () => {
   it('a head creates one for their own department; its staff see it; the audit row has no text', async () => {
     const res = await as['edu.head']!.post('/api/admin/templates', { forStatus: 'submitted', title: '受理告知', body: '您的投诉已受理，我们将在15个工作日内办理完毕。' });
     expect(res.status).toBe(201);
-    eduTpl = (await res.json()).id;
+    const eduTpl = (await res.json()).id;
     const list = await (await as['edu.handler']!.get('/api/admin/templates')).json();
     expect(list).toMatchObject({ department: 'edu', mayEdit: false, templates: [{ id: eduTpl, forStatus: 'submitted', title: '受理告知' }] });
     expect((await (await as['edu.handler']!.get('/api/admin/templates?status=accepted')).json()).templates).toEqual([]);
@@ -48,6 +56,7 @@ describe('response templates', () => {
   });
 
   it("another department's template answers 404 to edit and delete, exactly like an unknown id", async () => {
+    const eduTpl = await eduTemplate();
     const other = await put(as['culture.head']!, `/api/admin/templates/${eduTpl}`, { forStatus: 'submitted', title: '改', body: '改成别的内容了' });
     expect(other.status).toBe(404);
     const unknown = await put(as['culture.head']!, '/api/admin/templates/999999', { forStatus: 'submitted', title: '改', body: '改成别的内容了' });
@@ -59,6 +68,7 @@ describe('response templates', () => {
   });
 
   it('handlers, the coordinator and the sysadmin may not keep templates (403); sysadmin cannot even read them', async () => {
+    const eduTpl = await eduTemplate();
     for (const u of ['edu.handler', 'coord', 'sysadmin']) {
       expect((await as[u]!.post('/api/admin/templates', { forStatus: 'submitted', title: 'x', body: '一段足够长的文字' })).status).toBe(403);
       expect((await as[u]!.del(`/api/admin/templates/${eduTpl}`)).status).toBe(403);
@@ -78,6 +88,7 @@ describe('response templates', () => {
   });
 
   it('edit and delete own: audited', async () => {
+    const eduTpl = await eduTemplate();
     const res = await put(as['edu.head']!, `/api/admin/templates/${eduTpl}`, { forStatus: 'accepted', title: '办理中告知', body: '我们已联系机构，正在调解。' });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ id: eduTpl, forStatus: 'accepted', title: '办理中告知' });

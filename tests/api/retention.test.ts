@@ -1,5 +1,5 @@
 /** Personal data of closed cases disappears after the retention period — and not before. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { attachments, complaints } from '../../db/schema.ts';
 import { purgeExpiredPersonalData } from '../../api/retention/purge.ts';
@@ -9,8 +9,13 @@ import { complaintBody, createSeededDeps, postJson, testApp, type TestDeps } fro
 
 let deps: TestDeps;
 let id: number;
+/** When the case was closed (rejected): the retention period counts from here. */
+let closedAt: number;
+const DAY = 86_400_000;
 
-beforeAll(async () => {
+// A database of its own for every test: the purge is one-way, so a test after it would find
+// nothing left to keep or to remove.
+beforeEach(async () => {
   deps = await createSeededDeps(10);
   const res = await postJson(testApp(deps), '/api/complaints', complaintBody({ institutionId: 'demo-0004', mobile: '13755556666' }));
   const { trackingCode } = (await res.json()) as { trackingCode: string };
@@ -19,19 +24,20 @@ beforeAll(async () => {
   await deps.db.write((tx) => tx.insert(attachments).values({ complaintId: id, mime: 'application/pdf', originalName: 'a.pdf', size: 4, sha256: 'x', content: Buffer.from('%PDF') }));
   const staff = { kind: 'system' } as const;
   await applyAction(deps, id, { type: 'reject', reason: 'out_of_scope', note: '请拨打 12315。' }, staff);
+  closedAt = deps.clock.now().getTime();
 });
-afterAll(() => deps.cleanup());
+afterEach(() => deps?.cleanup());
 
 describe('retention', () => {
   it('keeps personal data of a closed case inside the retention period', async () => {
-    deps.clock.advance(1094 * 86_400_000);
+    deps.clock.set(new Date(closedAt + 1094 * DAY));
     expect(await purgeExpiredPersonalData(deps)).toBe(0);
     const [c] = await deps.db.read.select().from(complaints).where(eq(complaints.id, id));
     expect(c!.mobileEnc).not.toBeNull();
   });
 
   it('removes name, number, narrative and files after it, keeps the case, and audits it', async () => {
-    deps.clock.advance(2 * 86_400_000);
+    deps.clock.set(new Date(closedAt + 1096 * DAY));
     expect(await purgeExpiredPersonalData(deps)).toBe(1);
     const [c] = await deps.db.read.select().from(complaints).where(eq(complaints.id, id));
     expect(c).toMatchObject({ parentNameEnc: null, mobileEnc: null, mobileHash: null, description: null, status: 'rejected' });

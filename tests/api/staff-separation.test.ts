@@ -7,7 +7,7 @@
  * of such an account, whose new password only the confirmer sees. Every backup
  * download is announced to the coordinators (audit row + a notice in their admin header).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import * as t from '../../db/schema.ts';
 import { findSession } from '../../api/staff/sessions.ts';
@@ -23,7 +23,9 @@ let coord: StaffAgent;
 let cultureHead: StaffAgent;
 let eduHead: StaffAgent;
 
-beforeAll(async () => {
+// A database of its own for every test: the tests create, deactivate and reset accounts, and
+// confirm or refuse requests, so each must start from the demo staff as seeded.
+beforeEach(async () => {
   deps = await createSeededDeps(2);
   app = testApp(deps);
   await seedStaff(deps);
@@ -32,7 +34,7 @@ beforeAll(async () => {
   cultureHead = await logInAs(app, deps, 'culture.head');
   eduHead = await logInAs(app, deps, 'edu.head');
 });
-afterAll(async () => deps?.cleanup());
+afterEach(async () => deps?.cleanup());
 
 type Req = { id: number; username: string; kind: string };
 const requestsOf = async (a: StaffAgent): Promise<Req[]> => ((await (await a.get('/api/admin/staff-requests')).json()) as { requests: Req[] }).requests;
@@ -289,6 +291,8 @@ describe('password and TOTP resets by the sysadmin wait for the confirmer, who a
     expect((await sys.post(`/api/admin/staff/${id}/reactivate`)).status).toBe(409);
     expect((await staffRow('science.head')).active).toBe(false);
 
+    // Another sysadmin account, of this test's own.
+    expect((await sys.post('/api/admin/staff', { username: 'sys.two', displayName: '管理员二', departmentCode: 'edu', role: 'sysadmin' })).status).toBe(201);
     const other = (await staffRow('sys.two')).id;
     const direct = await sys.post(`/api/admin/staff/${other}/reset-password`);
     expect(direct.status).toBe(200);

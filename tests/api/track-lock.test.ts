@@ -5,7 +5,7 @@
  * counters live in the database (rate_limits), so every process sees the same lock, and they hold
  * a keyed hash, never the code.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { like } from 'drizzle-orm';
 import { rateLimits } from '../../db/schema.ts';
 import { handleTrack } from '../../site/lib/track-request.ts';
@@ -30,17 +30,23 @@ async function file(mobile: string): Promise<string> {
   return ((await res.json()) as { trackingCode: string }).trackingCode;
 }
 
-beforeAll(async () => {
+/** 10 wrong last4 from 10 addresses: the code is locked for an hour. */
+async function lock(c: string) {
+  for (let i = 0; i < 10; i++) expect((await lookup(c, String(1000 + i))).status).toBe(404);
+}
+
+// A database of its own for every test: the locks and counters live in it, and the clock moves.
+beforeEach(async () => {
   deps = await createSeededDeps(10, { env: { TRUST_PROXY: 'on' } });
   app = testApp(deps);
   code = await file('13800005678');
   other = await file('13900001234');
 });
-afterAll(() => deps.cleanup());
+afterEach(() => deps?.cleanup());
 
 describe('per-code lock on tracking lookups', () => {
   it('10 wrong last4 from 10 addresses lock the code: the right digits then get 429 + Retry-After, in the user\'s language', async () => {
-    for (let i = 0; i < 10; i++) expect((await lookup(code, String(1000 + i))).status).toBe(404);
+    await lock(code);
     const locked = await lookup(code, '5678');
     expect(locked.status).toBe(429);
     expect(Number(locked.headers.get('retry-after'))).toBe(3600);
@@ -55,10 +61,13 @@ describe('per-code lock on tracking lookups', () => {
   });
 
   it('other codes are not affected', async () => {
+    await lock(code);
+    expect((await lookup(code, '5678')).status).toBe(429);
     expect((await lookup(other, '1234')).status).toBe(200);
   });
 
   it('the lock is in the database: a second app on the same database refuses too; no code is stored', async () => {
+    await lock(code);
     expect((await lookup(code, '5678', 'zh-CN', testApp(deps))).status).toBe(429);
     const rows = await deps.db.read.select().from(rateLimits).where(like(rateLimits.key, 'track:code:%'));
     expect(rows.length).toBeGreaterThan(0);
@@ -66,6 +75,8 @@ describe('per-code lock on tracking lookups', () => {
   });
 
   it('the lock ends after an hour', async () => {
+    await lock(code);
+    expect((await lookup(code, '5678')).status).toBe(429);
     deps.clock.advance(3_600_000 + 1000);
     expect((await lookup(code, '5678')).status).toBe(200);
   });

@@ -3,7 +3,7 @@
  * refused without side effects, the parent's 不满意 rating reopening a case once, extensions
  * approved only by a department head, and the hash-chained audit log around every change.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import * as t from '../../db/schema.ts';
 import { verifyAuditChain } from '../../api/audit/log.ts';
@@ -328,22 +328,51 @@ describe('what the parent sees of the workflow', () => {
 
 describe('audit log tamper evidence', () => {
   it('the chain verifies after every change above', async () => {
+    // Changes of its own, so the chain is long enough whichever tests ran before (or none).
+    const c = await newComplaint();
+    await act(c.id, { type: 'accept' }, handler);
+    await act(c.id, { type: 'note', staffNote: '已联系机构' }, handler);
     const n = Number((await deps.db.readClient.execute('SELECT count(*) AS n FROM audit_log')).rows[0]!.n);
     expect(n).toBeGreaterThan(2);
     expect(await verifyAuditChain(deps.db)).toEqual({ ok: true, checked: n, brokenAt: null });
   });
 
-  it('editing one row is detected at that row', async () => {
-    await deps.db.writeClient.execute("UPDATE audit_log SET action = 'x' WHERE id = 2");
-    expect(await verifyAuditChain(deps.db)).toEqual({ ok: false, checked: 1, brokenAt: 2 });
-  });
+  describe('on a database of its own (tampering must not break the chain the other tests verify)', () => {
+    let own: TestDeps;
+    /** A fresh database with an intact chain of at least three rows, written by the real workflow. */
+    beforeEach(async () => {
+      own = await createSeededDeps(2, { now: FRIDAY });
+      const [s] = await own.db.write((tx) =>
+        tx.insert(t.staff).values({ username: 't.handler', displayName: '承办人（测试）', departmentCode: 'edu', role: 'handler', passwordHash: 'x' }).returning({ id: t.staff.id }),
+      );
+      const actor: Actor = { kind: 'staff', staffId: s!.id, role: 'handler', dept: 'edu' };
+      const data = ComplaintInputSchema.parse(complaintBody({ institutionId: 'demo-0002', mobile: '13800000001' }));
+      const { result } = await submitComplaint(own, data, { ip: null });
+      const [row] = await own.db.read.select().from(t.complaints).where(eq(t.complaints.trackingCode, result.trackingCode));
+      await applyAction(own, row!.id, { type: 'accept' }, actor);
+      await applyAction(own, row!.id, { type: 'note', staffNote: '已联系机构' }, actor);
+      await applyAction(own, row!.id, { type: 'note', staffNote: '调解中' }, actor);
+      const n = Number((await own.db.readClient.execute('SELECT count(*) AS n FROM audit_log')).rows[0]!.n);
+      expect(n).toBeGreaterThanOrEqual(3);
+      expect(await verifyAuditChain(own.db)).toEqual({ ok: true, checked: n, brokenAt: null });
+    });
+    afterEach(async () => {
+      await own?.cleanup();
+    });
 
-  it('re-hashing the edited row does not hide it: the next row no longer links', async () => {
-    // An attacker who recomputes row 2's hash still breaks row 3's prevHash link.
-    const { hashEntry } = await import('../../api/audit/log.ts');
-    const [r2] = await deps.db.read.select().from(t.auditLog).where(eq(t.auditLog.id, 2));
-    const newHash = hashEntry({ ...r2!, detail: r2!.detail ?? null }, r2!.prevHash);
-    await deps.db.writeClient.execute({ sql: 'UPDATE audit_log SET hash = ? WHERE id = 2', args: [newHash] });
-    expect(await verifyAuditChain(deps.db)).toEqual({ ok: false, checked: 2, brokenAt: 3 });
+    it('editing one row is detected at that row', async () => {
+      await own.db.writeClient.execute("UPDATE audit_log SET action = 'x' WHERE id = 2");
+      expect(await verifyAuditChain(own.db)).toEqual({ ok: false, checked: 1, brokenAt: 2 });
+    });
+
+    it('re-hashing the edited row does not hide it: the next row no longer links', async () => {
+      // An attacker who edits row 2 and recomputes its hash still breaks row 3's prevHash link.
+      const { hashEntry } = await import('../../api/audit/log.ts');
+      await own.db.writeClient.execute("UPDATE audit_log SET action = 'x' WHERE id = 2");
+      const [r2] = await own.db.read.select().from(t.auditLog).where(eq(t.auditLog.id, 2));
+      const newHash = hashEntry({ ...r2!, detail: r2!.detail ?? null }, r2!.prevHash);
+      await own.db.writeClient.execute({ sql: 'UPDATE audit_log SET hash = ? WHERE id = 2', args: [newHash] });
+      expect(await verifyAuditChain(own.db)).toEqual({ ok: false, checked: 2, brokenAt: 3 });
+    });
   });
 });
