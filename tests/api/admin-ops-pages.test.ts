@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { and, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as t from '../../db/schema.ts';
 import { submitComplaint } from '../../api/complaints/intake.ts';
 import { ComplaintInputSchema } from '../../api/complaints/schema.ts';
@@ -38,14 +38,25 @@ function request(path: string, opts: { form?: Record<string, string>; who?: Staf
   return [new Request(url, init), url];
 }
 
-beforeAll(async () => {
+// A database of its own for every test: the tests start and take over builds, add, deactivate and
+// reset accounts and edit templates, so each starts from the seeded demo data and creates what it
+// needs itself.
+beforeEach(async () => {
   deps = await createSeededDeps(5);
   await seedStaff(deps);
   await seedDemoTemplates(deps.db, deps.clock.now());
   const app = testApp(deps);
   for (const u of ['coord', 'sysadmin', 'edu.head', 'edu.handler', 'culture.head', 'culture.handler']) as[u] = await logInAs(app, deps, u);
 });
-afterAll(async () => deps?.cleanup());
+afterEach(async () => deps?.cleanup());
+
+/** A culture handler, added by the culture head on the team page as the /admin/team/ test checks. */
+async function addCultureHandler(username: string): Promise<number> {
+  const created = await handleTeam(deps, ...request('/admin/team/', { who: as['culture.head'], form: { action: 'create', username, displayName: '王芳' } }), null, 'zh-CN');
+  expect(created.kind === 'page' && created.status).toBe(201);
+  const [row] = await deps.db.read.select({ id: t.staff.id }).from(t.staff).where(eq(t.staff.username, username));
+  return row!.id;
+}
 
 type Handler = (deps: TestDeps, req: Request, url: URL, ip: string | null, lang: 'zh-CN' | 'en') => Promise<{ kind: string; status?: number }>;
 
@@ -167,14 +178,14 @@ describe('/admin/team/', () => {
 
 describe('/admin/staff/ (sysadmin): reactivate and reset password too', () => {
   it('re-enabling a deactivated handler asks its head (tests/api/staff-separation.test.ts); so does a password reset, which shows no password here', async () => {
-    const [row] = await deps.db.read.select().from(t.staff).where(eq(t.staff.username, 'culture.wang'));
-    const off = await handleStaff(deps, ...request('/admin/staff/', { who: as.sysadmin, form: { action: 'deactivate', id: String(row!.id) } }), null, 'zh-CN');
+    const id = await addCultureHandler('culture.wang');
+    const off = await handleStaff(deps, ...request('/admin/staff/', { who: as.sysadmin, form: { action: 'deactivate', id: String(id) } }), null, 'zh-CN');
     expect(off.kind).toBe('response');
-    const on = await handleStaff(deps, ...request('/admin/staff/', { who: as.sysadmin, form: { action: 'reactivate', id: String(row!.id) } }), null, 'zh-CN');
+    const on = await handleStaff(deps, ...request('/admin/staff/', { who: as.sysadmin, form: { action: 'reactivate', id: String(id) } }), null, 'zh-CN');
     expect(on.kind === 'response' && on.response.headers.get('location')).toBe('/admin/staff/?done=requested');
-    expect((await deps.db.read.select().from(t.staff).where(eq(t.staff.id, row!.id)))[0]!.active).toBe(false);
+    expect((await deps.db.read.select().from(t.staff).where(eq(t.staff.id, id)))[0]!.active).toBe(false);
     // One request at a time: the reactivation waits, so the reset is refused with a clear message.
-    const busy = await handleStaff(deps, ...request('/admin/staff/', { who: as.sysadmin, form: { action: 'reset_password', id: String(row!.id) } }), null, 'en');
+    const busy = await handleStaff(deps, ...request('/admin/staff/', { who: as.sysadmin, form: { action: 'reset_password', id: String(id) } }), null, 'en');
     expect(busy.kind === 'page' && busy.status).toBe(409);
     expect(busy.kind === 'page' && busy.state.message?.text).toBe('A request for this account is already waiting for confirmation; ask again once it has been confirmed or refused.');
     const [active] = await deps.db.read.select().from(t.staff).where(eq(t.staff.username, 'edu.handler'));

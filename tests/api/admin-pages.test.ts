@@ -6,7 +6,7 @@
  * case actions through the same transition service as the API, the evidence pack, password
  * change and sign-out. The browser walk-through is tests/e2e/admin.test.ts.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import * as t from '../../db/schema.ts';
 import { submitComplaint } from '../../api/complaints/intake.ts';
@@ -81,11 +81,14 @@ async function csrfOf(cookie: string): Promise<string> {
 
 const versionOf = async (code: string) => (await deps.db.read.select({ v: t.complaints.version }).from(t.complaints).where(eq(t.complaints.trackingCode, code)))[0]!.v;
 
-beforeAll(async () => {
+// A database of its own for every test: the tests move cases through the workflow, enrol and
+// change passwords and sign out everywhere, so each starts from the seeded demo data and files
+// the cases it needs itself.
+beforeEach(async () => {
   deps = await createSeededDeps(40);
   await seedStaff(deps);
 });
-afterAll(async () => {
+afterEach(async () => {
   await deps?.cleanup();
 });
 
@@ -189,9 +192,11 @@ describe('queue page', () => {
   let handler: string;
   let coordinator: string;
   let sysadmin: string;
-  const codes: string[] = [];
+  let codes: string[] = [];
 
-  beforeAll(async () => {
+  // 53 submitted demo-0001 cases (science's), in each test's own database: two pages of the queue.
+  beforeEach(async () => {
+    codes = [];
     for (let i = 0; i < 53; i++) codes.push(await fileCase('demo-0001'));
     handler = await signInPage(`${(await leadOf(codes[0]!))}.handler`);
     coordinator = await signInPage('coord');
@@ -304,7 +309,8 @@ describe('case page', () => {
   let cookie: string;
   let csrf: string;
 
-  beforeAll(async () => {
+  // A new submitted demo-0003 case for every test, and its lead department's head signed in.
+  beforeEach(async () => {
     code = await fileCase('demo-0003');
     lead = await leadOf(code);
     cookie = await signInPage(`${lead}.head`);
@@ -347,7 +353,8 @@ describe('case page', () => {
     expect(r.state.error!.values.note).toBe('短');
   });
 
-  it('runs accept → co-handler → step → resolve through the workflow, redirecting back each time', async () => {
+  /** accept → co-handler → step → resolve through the case page's forms, each redirecting back. */
+  const runWorkflow = async () => {
     const act = async (form: Record<string, string>) => {
       const r = await post({ _csrf: csrf, expectedVersion: String(await versionOf(code)), ...form });
       if (r.kind !== 'response') throw new Error(`${form.action} refused: ${JSON.stringify(r.kind === 'page' ? r.state.error : r.state)}`);
@@ -358,6 +365,10 @@ describe('case page', () => {
     await act({ action: 'add_cohandler', department: 'town_xindian', note: '' });
     await act({ action: 'note', staffNote: '电话联系机构负责人，约定周五调解。', publicNote: '已联系机构，正在调解。' });
     await act({ action: 'resolve', outcome: 'partial_refund', amountRefunded: '1800.50', note: '经调解，机构同意退还剩余课时费用。' });
+  };
+
+  it('runs accept → co-handler → step → resolve through the workflow, redirecting back each time', async () => {
+    await runWorkflow();
     const [row] = await deps.db.read.select().from(t.complaints).where(eq(t.complaints.trackingCode, code));
     expect(row!.status).toBe('resolved');
     expect(row!.amountRefundedFen).toBe(180050);
@@ -389,6 +400,7 @@ describe('case page', () => {
   });
 
   it('prints the evidence pack, audited as a view of personal data', async () => {
+    await runWorkflow();
     const before = (await deps.db.read.select().from(t.auditLog).where(eq(t.auditLog.action, 'complaint.view_personal_data'))).length;
     const [req, url] = request(`/admin/cases/${code}/pack/`, { cookie });
     const r = await handlePack(deps, req, url, code, null, 'en');

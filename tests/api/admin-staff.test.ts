@@ -5,7 +5,7 @@
  * sessions and blocks sign-in; a TOTP reset forces a new enrolment; every change is audited
  * without the password.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { desc, eq } from 'drizzle-orm';
 import * as t from '../../db/schema.ts';
 import { totpAt } from '../../api/staff/totp.ts';
@@ -35,7 +35,9 @@ async function enrol(username: string, password: string): Promise<{ secret: stri
   return { secret: e.secret, agent: await logInWith(app, deps, { username, password, totpSecret: e.secret }) };
 }
 
-beforeAll(async () => {
+// A database of its own for every test: the tests create, reset and deactivate accounts, so each
+// starts from the demo staff as seeded and creates the account it works on itself.
+beforeEach(async () => {
   deps = await createSeededDeps(2);
   app = testApp(deps);
   await seedStaff(deps);
@@ -43,9 +45,27 @@ beforeAll(async () => {
   coord = await logInAs(app, deps, 'coord');
   head = await logInAs(app, deps, 'edu.head');
 });
-afterAll(async () => deps?.cleanup());
+afterEach(async () => deps?.cleanup());
 
 const NEW = { username: 'market.newcomer', displayName: '新同事', departmentCode: 'market', role: 'handler' };
+
+/**
+ * The new market handler, created by the sysadmin, confirmed by its head and enrolled, through
+ * the same routes the "creates an account" test checks step by step.
+ */
+async function createNewcomer(): Promise<{ id: number; temp: string }> {
+  const res = await sys.post('/api/admin/staff', NEW);
+  expect(res.status).toBe(202);
+  const { id } = (await res.json()) as { id: number };
+  const marketHead = await logInAs(app, deps, 'market.head');
+  const [req] = ((await (await marketHead.get('/api/admin/staff-requests')).json()) as { requests: { id: number; username: string }[] }).requests;
+  expect(req).toMatchObject({ username: NEW.username });
+  const confirmed = await marketHead.post(`/api/admin/staff-requests/${req!.id}/confirm`);
+  expect(confirmed.status).toBe(200);
+  const temp = ((await confirmed.json()) as { temporaryPassword: string }).temporaryPassword;
+  await enrol(NEW.username, temp);
+  return { id, temp };
+}
 
 describe('staff accounts', () => {
   it('only the system administrator may list or create accounts', async () => {
@@ -60,8 +80,6 @@ describe('staff accounts', () => {
     expect(text).not.toMatch(/passwordHash|totpSecret|argon2/);
   });
 
-  let newId = 0;
-  let temp = '';
   it('creates an account whose temporary password only its confirmer receives; the first sign-in enrols TOTP', async () => {
     const bad = await sys.post('/api/admin/staff', { ...NEW, username: 'X', role: 'boss' });
     expect(bad.status).toBe(422);
@@ -74,8 +92,7 @@ describe('staff accounts', () => {
     expect(res.status).toBe(202);
     const body = (await res.json()) as { id: number };
     expect(body).toEqual({ id: body.id, username: NEW.username, pendingConfirmation: true });
-    newId = body.id;
-    expect(await lastAudit()).toMatchObject({ action: 'staff.created', objectType: 'staff', objectId: String(newId), actorRole: 'sysadmin' });
+    expect(await lastAudit()).toMatchObject({ action: 'staff.created', objectType: 'staff', objectId: String(body.id), actorRole: 'sysadmin' });
     expect((await sys.post('/api/admin/staff', NEW)).status).toBe(409);
 
     const marketHead = await logInAs(app, deps, 'market.head');
@@ -83,7 +100,7 @@ describe('staff accounts', () => {
     expect(req).toMatchObject({ username: NEW.username });
     const confirmed = await marketHead.post(`/api/admin/staff-requests/${req!.id}/confirm`);
     expect(confirmed.status).toBe(200);
-    temp = ((await confirmed.json()) as { temporaryPassword: string }).temporaryPassword;
+    const temp = ((await confirmed.json()) as { temporaryPassword: string }).temporaryPassword;
     expect(temp).toMatch(/^[A-Za-z2-9]{16}$/);
     const audit = await deps.db.read.select().from(t.auditLog);
     expect(JSON.stringify(audit)).not.toContain(temp);
@@ -93,6 +110,7 @@ describe('staff accounts', () => {
   });
 
   it('resets TOTP once the head confirms (staff-separation.test.ts): sessions end and the next sign-in enrols again', async () => {
+    const { id: newId, temp } = await createNewcomer();
     const before = await logInWith(app, deps, { username: NEW.username, password: temp, totpSecret: (await enrolSecretOf()) });
     expect((await before.get('/api/admin/me')).status).toBe(200);
     expect((await sys.post(`/api/admin/staff/${newId}/reset-totp`)).status).toBe(202);
@@ -107,6 +125,7 @@ describe('staff accounts', () => {
   });
 
   it('deactivates: sessions end and sign-in fails; not oneself', async () => {
+    const { id: newId, temp } = await createNewcomer();
     const [row] = await deps.db.read.select({ id: t.staff.id }).from(t.staff).where(eq(t.staff.username, 'sysadmin'));
     expect((await sys.post(`/api/admin/staff/${row!.id}/deactivate`)).status).toBe(409);
     expect((await sys.post('/api/admin/staff/999999/deactivate')).status).toBe(404);

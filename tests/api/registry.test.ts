@@ -4,7 +4,7 @@
  * with several row problems, GB18030 text), apply-after-dry-run, idempotent re-import, and hostile
  * uploads (zip bomb, lying zip headers, old .xls, oversize, too many rows, formula cells).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import readXlsx from 'read-excel-file/node';
 import writeXlsxFile from 'write-excel-file/node';
@@ -23,7 +23,9 @@ let culture: StaffAgent;
 let market: StaffAgent;
 let sysadmin: StaffAgent;
 
-beforeAll(async () => {
+// A database of its own for every test: the tests create and edit institutions, change license
+// status and apply imports, so each starts from the 20 demo institutions and creates what it needs.
+beforeEach(async () => {
   deps = await createSeededDeps(20);
   app = testApp(deps);
   await seedStaff(deps);
@@ -33,7 +35,7 @@ beforeAll(async () => {
   market = await logInAs(app, deps, 'market.handler');
   sysadmin = await logInAs(app, deps, 'sysadmin');
 });
-afterAll(async () => deps?.cleanup());
+afterEach(async () => deps?.cleanup());
 
 const code = (n: number, type = '52') => makeCreditCode(type, '370305', String(50_000_000 + n).slice(-8));
 const license = (n: number, typeDigit = 3) => `教民370305${typeDigit}${String(90_000_000 + n).slice(-8)}号`;
@@ -76,6 +78,12 @@ const instRow = (n: number, over: Record<string, string> = {}) => {
   const b = body(n, { legalForm: '民办非企业单位', category: '文化艺术类', town: '辛店街道', ...over });
   return [b.name, b.creditCode, b.licenseNo, b.legalForm, b.category, b.town, b.zone, b.address, b.licenseIssuedOn, b.licenseValidUntil, b.fireSafetyPassed, b.fireSafetyDate, b.custodyBank, b.custodyAccountNo, b.usesModelContract, b.trainingItems, b.staffCount, b.teacherCount, b.phone].map(String);
 };
+/** Institution 1 (culture_arts), created by the edu desk through the API as the create test checks. */
+async function createInstitution(): Promise<string> {
+  const res = await edu.post('/api/admin/registry/institutions', body(1));
+  expect(res.status).toBe(201);
+  return ((await res.json()) as { id: string }).id;
+}
 const csv = (rows: string[][]) => Buffer.from(rows.map((r) => r.map((c) => (/[",\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(',')).join('\r\n'), 'utf8');
 
 describe('institutions: create, validate, edit, license status', () => {
@@ -95,13 +103,11 @@ describe('institutions: create, validate, edit, license status', () => {
     expect(await count(t.institutions)).toBe(20);
   });
 
-  let id = '';
   it('creates: supervisors from the category (双主管), first history row, an audit row, a new data version', async () => {
     const auditsBefore = await count(t.auditLog);
     const res = await edu.post('/api/admin/registry/institutions', body(1));
     expect(res.status).toBe(201);
     const d = (await res.json()) as { id: string; supervisors: { code: string; role: string }[]; history: { status: string; effectiveOn: string }[]; licenseStatus: string; trainingItems: string[] };
-    id = d.id;
     expect(d.supervisors.map((s) => [s.code, s.role])).toEqual([['culture', 'primary'], ['edu', 'co']]);
     expect(d.history).toEqual([expect.objectContaining({ status: 'valid', effectiveOn: '2024-03-01' })]);
     expect(d.trainingItems).toEqual(['少儿美术', '书法']);
@@ -112,6 +118,7 @@ describe('institutions: create, validate, edit, license status', () => {
   });
 
   it('edits: a category change rewrites the supervisors; the audit row lists old → new', async () => {
+    const id = await createInstitution();
     const res = await put(edu, `/api/admin/registry/institutions/${id}`, body(1, { category: 'science_tech', trainingItems: '编程' }));
     expect(res.status).toBe(200);
     const d = (await res.json()) as { supervisors: { code: string }[] };
@@ -122,6 +129,7 @@ describe('institutions: create, validate, edit, license status', () => {
   });
 
   it('license status: only the edu department head or the coordination office; kept as history', async () => {
+    const id = await createInstitution();
     const change = { status: 'suspended', effectiveOn: '2026-11-20', reasonZh: '存在消防安全隐患，临时查封' };
     expect((await edu.post(`/api/admin/registry/institutions/${id}/status`, change)).status).toBe(403);
     const future = await head.post(`/api/admin/registry/institutions/${id}/status`, { ...change, effectiveOn: '2026-12-30' });
@@ -137,6 +145,7 @@ describe('institutions: create, validate, edit, license status', () => {
   });
 
   it('reading: everyone but the sysadmin; writing: edu desk and the coordination office', async () => {
+    await createInstitution();
     expect((await market.get('/api/admin/registry/institutions?q=测试')).status).toBe(200);
     expect((await sysadmin.get('/api/admin/registry/institutions')).status).toBe(403);
     expect((await culture.post('/api/admin/registry/institutions', body(3))).status).toBe(403);
@@ -264,7 +273,7 @@ const INSP_HEADER = ['年度', '统一社会信用代码', '机构名称', '检�
 
 describe('inspection import: one year per file, re-import replaces that year for the rows in the file', () => {
   let rows: { id: string; creditCode: string; name: string; category: string }[];
-  beforeAll(async () => {
+  beforeEach(async () => {
     rows = await deps.db.read.select({ id: t.institutions.id, creditCode: t.institutions.creditCode, name: t.institutions.name, category: t.institutions.category }).from(t.institutions).orderBy(t.institutions.id);
   });
   const yearRows = async (id: string) => deps.db.read.select().from(t.inspections).where(and(eq(t.inspections.institutionId, id), eq(t.inspections.year, 2025)));
