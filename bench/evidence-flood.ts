@@ -22,6 +22,7 @@ import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import { ROOT } from '../tests/helpers/server-process.ts';
 import { benchComplaint } from './complaint-body.ts';
+import { stopChild } from './stop-child.ts';
 
 const TINY = process.argv.includes('--tiny');
 const arg = (name: string, dflt: number) => {
@@ -64,17 +65,6 @@ function startServer(dir: string): Promise<{ child: ChildProcess; url: string }>
   });
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.once('exit', () => {
-      clearTimeout(force);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
 
 const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN);
 const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : '—');
