@@ -8,10 +8,10 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Deps } from './deps.ts';
 import { ApiError, apiErrorBody, errorBody } from './lib/errors.ts';
 import { langFrom, msg } from './lib/messages.ts';
-import { complaintRoutes } from './complaints/routes.ts';
-import { institutionRoutes } from './institutions/routes.ts';
-import { adminRoutes } from './admin/routes.ts';
-import { INTAKE_BODY_LIMITS, intakeFormat } from './complaints/intake-request.ts';
+import { complaintRoutes } from './intake/http.ts';
+import { institutionRoutes } from './public/license-status-http.ts';
+import { adminRoutes } from './admin-routes.ts';
+import { INTAKE_BODY_LIMITS, intakeFormat } from './intake/request.ts';
 import { openApiRoutes } from './openapi/routes.ts';
 import { bodyLimit, BodyTooLarge } from './http/body.ts';
 import { clientIpFrom } from './http/client-ip.ts';
@@ -53,7 +53,7 @@ export function createApp(deps: Deps) {
 
   const api = new Hono<AppEnv>();
   // Intake: 64 KB for JSON and forms, 5 × 10 MB + fields for multipart with evidence files;
-  // every other public route 64 KB; /api/admin sets its own (api/admin/routes.ts). Counted as the
+  // every other public route 64 KB; /api/admin sets its own (api/admin-routes.ts). Counted as the
   // bytes arrive (api/http/body.ts); readIntakeRequest enforces the same limits again for callers
   // without this middleware (the no-JS form page).
   api.use(

@@ -4,7 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { Db } from '../db/client.ts';
-import type { IntakeWriter } from './complaints/intake-types.ts';
+import type { IntakeWriter } from './intake/types.ts';
 import type { Env } from './env.ts';
 import type { Clock } from './lib/clock.ts';
 import type { Keys } from './security/keys.ts';
@@ -18,13 +18,13 @@ export interface Deps {
   pii: Pii;
   log: Logger;
   /**
-   * The site build command for publishing (api/publish/build.ts); absent: a full Astro build.
+   * The site build command for publishing (api/ops/build.ts); absent: a full Astro build.
    * Tests pass a small script here to make a publish succeed or fail quickly.
    */
   siteBuild?: { argv: (outDir: string) => string[] };
   /**
    * Where complaints are saved when not on this thread: the intake thread that api/start.ts
-   * starts for a local database file (api/complaints/intake-thread.ts). Absent: this thread.
+   * starts for a local database file (api/intake/thread.ts). Absent: this thread.
    */
   intakeWriter?: IntakeWriter;
 }

@@ -40,7 +40,7 @@ export const EnvSchema = z
     INTAKE_RATE_LIMIT: onOff.default('on'),
     /** Run the outbox worker in this process (turn off on all but some nodes if you like). */
     OUTBOX_WORKER: onOff.default('on'),
-    /** Save complaints on a second thread (local database file only); see api/complaints/intake-thread.ts. */
+    /** Save complaints on a second thread (local database file only); see api/intake/thread.ts. */
     INTAKE_THREAD: onOff.default('on'),
     /** Trust X-Forwarded-For from the reverse proxy for client IPs (rate limits, audit). */
     TRUST_PROXY: onOff.default('off'),
@@ -71,7 +71,7 @@ export const EnvSchema = z
     }
   })
   // The default follows PORT: a fixed localhost:4321 made every staff form and API write from
-  // `PORT=8080 npm start` fail the Origin check (api/admin/guard.ts, api/server.ts).
+  // `PORT=8080 npm start` fail the Origin check (api/staff/guard.ts, api/server.ts).
   .transform((env) => ({ ...env, PUBLIC_BASE_URL: env.PUBLIC_BASE_URL ?? `http://localhost:${env.PORT}` }));
 
 export type Env = z.output<typeof EnvSchema>;

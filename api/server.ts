@@ -15,7 +15,7 @@ import type { Env } from './env.ts';
 import { isOwnOrigin } from './http/own-origin.ts';
 import { SECURITY_HEADERS } from './http/security-headers.ts';
 import { MAX_PATH_BYTES, serveStatic } from './http/static-files.ts';
-import { currentBuildDir } from './publish/site-dirs.ts';
+import { currentBuildDir } from './ops/site-dirs.ts';
 
 type AstroHandler = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void, locals?: object) => Promise<void>;
 

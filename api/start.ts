@@ -8,13 +8,13 @@ import { createDeps } from './bootstrap.ts';
 import { demoDataFound, demoRefusalMessage } from './demo/production-check.ts';
 import { seedDemo, isDatabaseEmpty } from './demo/seed.ts';
 import { loadEnv } from './env.ts';
-import { siteIsStale } from './publish/build.ts';
-import { claimBuild, runBuild, SYSTEM_REQUESTER } from './publish/build-runs.ts';
-import { currentBuildDir } from './publish/site-dirs.ts';
+import { siteIsStale } from './ops/build.ts';
+import { claimBuild, runBuild, SYSTEM_REQUESTER } from './ops/build-runs.ts';
+import { currentBuildDir } from './ops/site-dirs.ts';
 import { startServer } from './server.ts';
 import { installProcessGuard } from './process-guard.ts';
 import { startOutboxWorker } from './notify/outbox-worker.ts';
-import { startIntakeThread } from './complaints/intake-writer.ts';
+import { startIntakeThread } from './intake/writer.ts';
 import { startRetentionJob } from './retention/purge.ts';
 import { createLogSms, createMailer } from './notify/transports.ts';
 

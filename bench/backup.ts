@@ -1,5 +1,5 @@
 /**
- * `npm run bench:backup -- --mb 300`: the online backup (api/admin/backup.ts) on a database of
+ * `npm run bench:backup -- --mb 300`: the online backup (api/ops/backup.ts) on a database of
  * about that size while the app keeps working, against the plain baseline of running
  * `VACUUM INTO` on the app's own connection. Prints, for each: time to a finished copy and the
  * worst event-loop stall of the app process meanwhile (what every other request would wait).
@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createDb } from '../db/client.ts';
 import { migrateDb } from '../db/migrate.ts';
-import { takeBackup } from '../api/admin/backup.ts';
+import { takeBackup } from '../api/ops/backup.ts';
 import { loadEnv } from '../api/env.ts';
 import { systemClock } from '../api/lib/clock.ts';
 

@@ -15,7 +15,7 @@ import { sql } from 'drizzle-orm';
 import { createDb } from '../db/client.ts';
 import { migrateDb } from '../db/migrate.ts';
 import { seedRegistry } from '../api/demo/registry.ts';
-import { BUILD_NODE_ARGS, PROJECT_ROOT } from '../api/publish/build.ts';
+import { BUILD_NODE_ARGS, PROJECT_ROOT } from '../api/ops/build.ts';
 
 const { values } = parseArgs({ options: { institutions: { type: 'string', default: '10000' }, keep: { type: 'boolean', default: false } } });
 const N = Number(values.institutions);

@@ -10,7 +10,7 @@
  */
 import { join } from 'node:path';
 import { createDeps } from '../api/bootstrap.ts';
-import { startIntakeThread } from '../api/complaints/intake-writer.ts';
+import { startIntakeThread } from '../api/intake/writer.ts';
 import { seedRegistry } from '../api/demo/registry.ts';
 import { loadEnv } from '../api/env.ts';
 import { beijingDate } from '../api/calendar/working-days.ts';

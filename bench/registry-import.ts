@@ -21,10 +21,10 @@ import { createDb } from '../db/client.ts';
 import { migrateDb } from '../db/migrate.ts';
 import * as t from '../db/schema.ts';
 import { seedRegistry } from '../api/demo/registry.ts';
-import { makeCreditCode } from '../api/institutions/credit-code.ts';
+import { makeCreditCode } from '../api/registry/credit-code.ts';
 import { applyInstitutionImport, dryRunInstitutionImport } from '../api/registry/institution-import.ts';
 import { INSTITUTION_COLUMNS } from '../api/registry/import-columns.ts';
-import { nameSearchKeys } from '../api/institutions/search-keys.ts';
+import { nameSearchKeys } from '../api/registry/search-keys.ts';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 5000);
 const NOW = new Date('2026-11-27T02:00:00Z');

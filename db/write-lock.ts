@@ -1,7 +1,7 @@
 /**
  * A write lock shared by the threads of one process, in a SharedArrayBuffer.
  *
- * Why: complaint intake writes from its own thread (api/complaints/intake-thread.ts) through its
+ * Why: complaint intake writes from its own thread (api/intake/thread.ts) through its
  * own SQLite connection, while every other write runs on the main thread's connection. SQLite
  * would keep the two apart with SQLITE_BUSY, but its busy wait sleeps *inside* the synchronous
  * driver call and stalls that thread's event loop. Taking this lock before BEGIN IMMEDIATE means

@@ -4,9 +4,9 @@
  * exactly what production would have produced. Parent names and numbers are fictional (演示).
  */
 import { addCalendarDays } from '../calendar/working-days.ts';
-import { ComplaintInputSchema } from '../complaints/schema.ts';
-import { submitComplaint } from '../complaints/intake.ts';
-import { applyAction, type Action, type Actor } from '../complaints/workflow.ts';
+import { ComplaintInputSchema } from '../intake/schema.ts';
+import { submitComplaint } from '../intake/service.ts';
+import { applyAction, type Action, type Actor } from '../cases/workflow.ts';
 import type { Deps } from '../deps.ts';
 import { createRng } from './rng.ts';
 import { demoInstitutionId } from './registry.ts';

@@ -8,9 +8,9 @@ import { sql } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/client.ts';
 import * as t from '../../db/schema.ts';
 import type { Category, InspectionResult, LicenseStatus } from '../../db/schema.ts';
-import { makeCreditCode } from '../institutions/credit-code.ts';
-import { nameSearchKeys } from '../institutions/search-keys.ts';
-import { supervisorsFor } from '../institutions/supervisors.ts';
+import { makeCreditCode } from '../registry/credit-code.ts';
+import { nameSearchKeys } from '../registry/search-keys.ts';
+import { supervisorsFor } from '../registry/supervisors.ts';
 import { DEPARTMENTS, DIVISION_CODE, TOWNS, ZONES, townDepartmentCode } from './reference.ts';
 import { createRng, type Rng } from './rng.ts';
 

@@ -4,7 +4,7 @@
  */
 import type { Db } from '../../db/client.ts';
 import { responseTemplates } from '../../db/schema.ts';
-import type { TemplateStatus } from '../admin/templates.ts';
+import type { TemplateStatus } from '../cases/templates.ts';
 
 type Plan = [TemplateStatus, string, string][];
 

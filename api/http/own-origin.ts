@@ -2,7 +2,7 @@
  * Which browser origins count as this site's own for state-changing requests: PUBLIC_BASE_URL's
  * origin, and in demo mode also the same origin spelled with the other loopback name
  * (localhost ⇄ 127.0.0.1), since a demo is opened by whichever of the two the operator types.
- * Shared by the admin API's guard (api/admin/guard.ts) and the page-form check (api/server.ts).
+ * Shared by the admin API's guard (api/staff/guard.ts) and the page-form check (api/server.ts).
  */
 import type { Env } from '../env.ts';
 

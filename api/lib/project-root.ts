@@ -4,7 +4,7 @@
  * code from Astro's server bundle (SITE_DIR/builds/<id>/server/chunks/…), where a fixed relative
  * path lands inside the build folder. A bundle inside the project finds it by walking up; a
  * bundle under a SITE_DIR outside the project passes SITE_DIR/node_modules on the way, the symlink
- * to the project's node_modules that api/publish/site-dirs.ts (linkProjectModules) keeps there.
+ * to the project's node_modules that api/ops/site-dirs.ts (linkProjectModules) keeps there.
  */
 import { existsSync, lstatSync, readlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';

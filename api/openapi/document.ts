@@ -4,7 +4,7 @@
  * token). Built from the same zod schemas the routes validate with (z.toJSONSchema, zod 4's own
  * converter: no second schema language to keep in step); where a check is a transform or a
  * refinement z.toJSONSchema cannot see through, the field's JSON Schema is the one registered
- * beside that check in api/complaints/schema.ts (inputJsonSchemas) from the same numbers.
+ * beside that check in api/intake/schema.ts (inputJsonSchemas) from the same numbers.
  * tests/api/openapi-contract.test.ts sends bodies generated from this document to the endpoint.
  * The readable page at /api/docs is rendered from this document too.
  *
@@ -13,10 +13,10 @@
  * descriptions; the endpoint enforces it and answers 422 with the field's path.
  */
 import { z } from 'zod';
-import { ComplaintInputSchema, inputJsonSchemas, UNREGISTERED_FIELDS } from '../complaints/schema.ts';
-import { EVIDENCE_LIMITS } from '../complaints/evidence.ts';
-import { INTAKE_BODY_LIMITS } from '../complaints/intake-request.ts';
-import { POW_TTL_MS } from '../complaints/pow.ts';
+import { ComplaintInputSchema, inputJsonSchemas, UNREGISTERED_FIELDS } from '../intake/schema.ts';
+import { EVIDENCE_LIMITS } from '../intake/evidence.ts';
+import { INTAKE_BODY_LIMITS } from '../intake/request.ts';
+import { POW_TTL_MS } from '../intake/pow.ts';
 import { ADMIN_SECURITY_SCHEMES, adminPaths } from './admin-paths.ts';
 import { ChallengeSchema, ErrorBodySchema, InstitutionLookupSchema, InstitutionStatusSchema, IntakeResultSchema, TrackingViewSchema } from './responses.ts';
 
@@ -168,7 +168,7 @@ export function openApiDocument(): JsonSchema {
           security: [],
           summary: 'Get a proof-of-work challenge for one complaint',
           description:
-            'Find a nonce (any string of 0-9 a-z, up to 16 characters) such that sha256(`${challenge}:${nonce}`) starts with `difficulty` zero bits, and send `${challenge}:${nonce}` as the `pow` field. The site’s form does this with api/complaints/pow-solve.ts (WebCrypto). Fetch the challenge when the parent submits: it expires and is spent by one complaint.',
+            'Find a nonce (any string of 0-9 a-z, up to 16 characters) such that sha256(`${challenge}:${nonce}`) starts with `difficulty` zero bits, and send `${challenge}:${nonce}` as the `pow` field. The site’s form does this with api/intake/pow-solve.ts (WebCrypto). Fetch the challenge when the parent submits: it expires and is spent by one complaint.',
           responses: { '200': { description: 'A fresh challenge (never cached)', content: { 'application/json': { schema: ref('Challenge') } } } },
         },
       },

@@ -14,7 +14,7 @@
  *   market: reads only (it mediates refunds, it does not license or inspect)
  * Pure functions over the caller, so the matrix test can walk them without HTTP.
  */
-import type { Caller } from '../admin/access.ts';
+import type { Caller } from '../cases/access.ts';
 
 const LICENSING_DEPT = 'edu';
 const CO_SUPERVISORS = new Set(['culture', 'science']);

@@ -13,7 +13,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db, Tx } from '../../db/client.ts';
 import { FINDING_CODES, inspectionFindings, inspections, institutions, institutionSupervisors } from '../../db/schema.ts';
-import type { AdminActor } from '../admin/system.ts';
+import type { AdminActor } from '../ops/system.ts';
 import { appendAudit } from '../audit/log.ts';
 import { beijingDate } from '../calendar/working-days.ts';
 import { parseWith } from '../lib/errors.ts';

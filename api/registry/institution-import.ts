@@ -13,8 +13,8 @@
 import { eq, inArray } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/client.ts';
 import { institutions, institutionSupervisors, licenseStatusHistory } from '../../db/schema.ts';
-import { supervisorsFor } from '../institutions/supervisors.ts';
-import type { AdminActor } from '../admin/system.ts';
+import { supervisorsFor } from './supervisors.ts';
+import type { AdminActor } from '../ops/system.ts';
 import { appendAudit, appendAuditMany, type AuditEntry } from '../audit/log.ts';
 import { parseWith } from '../lib/errors.ts';
 import { msg, type Lang, type MessageKey } from '../lib/messages.ts';

@@ -8,14 +8,14 @@ import { randomBytes } from 'node:crypto';
 import { and, asc, count, desc, eq, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/client.ts';
 import { departments, inspectionFindings, inspections, institutions, institutionSupervisors, licenseStatusHistory, towns, zones, type LicenseStatus } from '../../db/schema.ts';
-import type { AdminActor } from '../admin/system.ts';
+import type { AdminActor } from '../ops/system.ts';
 import { appendAudit } from '../audit/log.ts';
 import { beijingDate } from '../calendar/working-days.ts';
 import type { ErrorIssue } from '../lib/errors.ts';
 import { msg, type Lang, type MessageKey } from '../lib/messages.ts';
-import { nameSearchKeys } from '../institutions/search-keys.ts';
-import { effectiveLicenseStatus } from '../institutions/status.ts';
-import { supervisorsFor } from '../institutions/supervisors.ts';
+import { nameSearchKeys } from './search-keys.ts';
+import { effectiveLicenseStatus } from './license-status.ts';
+import { supervisorsFor } from './supervisors.ts';
 import type { InstitutionInput, ReferenceLists, RegistryListQuery, StatusChange } from './schema.ts';
 
 export const PAGE_SIZE = 50;
@@ -131,7 +131,7 @@ export function institutionColumns(v: InstitutionInput) {
 
 export const newInstitutionId = () => `i-${randomBytes(8).toString('hex')}`;
 
-/** Tells the publish step the data changed (api/publish/build.ts compares builds against it). */
+/** Tells the publish step the data changed (api/ops/build.ts compares builds against it). */
 export async function bumpDataVersion(tx: Tx, now: Date) {
   await tx.run(sql`INSERT INTO meta(key, value) VALUES ('data_version', ${String(now.getTime())}) ON CONFLICT(key) DO UPDATE SET value = excluded.value`);
 }

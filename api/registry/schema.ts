@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { LICENSE_STATUSES } from '../../db/schema.ts';
-import { checkCreditCode, isValidLicenseNo } from '../institutions/credit-code.ts';
+import { checkCreditCode, isValidLicenseNo } from './credit-code.ts';
 import { CATEGORY_WORDS, codeOf, LEGAL_FORM_WORDS, NO, splitList, YES } from './vocabulary.ts';
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;

@@ -9,7 +9,7 @@ import * as t from '../../db/schema.ts';
 import { appendAudit } from '../audit/log.ts';
 import type { Deps } from '../deps.ts';
 import { LONGEST_WINDOW_MS } from '../security/rate-limit.ts';
-import { loadSettings } from '../settings/service.ts';
+import { loadSettings } from '../ops/settings.ts';
 import { pruneThrottle } from '../staff/throttle.ts';
 
 export async function purgeExpiredPersonalData(deps: Deps, batch = 200): Promise<number> {

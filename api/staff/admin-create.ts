@@ -3,12 +3,12 @@
  * never exist there): `npm run admin:create` (admin-create-cli.ts) creates a sysadmin or
  * coordinator account with a one-time password. Like every account given a temporary password,
  * its first sign-in enrols TOTP (no secret yet) and must change the password before anything
- * else (staff.must_change_password, api/admin/guard.ts). Audited as a system action.
+ * else (staff.must_change_password, api/staff/guard.ts). Audited as a system action.
  */
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import * as t from '../../db/schema.ts';
-import { temporaryPassword } from '../admin/staff-credentials.ts';
+import { temporaryPassword } from './credentials.ts';
 import { appendAudit } from '../audit/log.ts';
 import type { Deps } from '../deps.ts';
 import { hashPassword } from './passwords.ts';

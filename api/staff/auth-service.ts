@@ -19,7 +19,7 @@ import { and, eq, gt } from 'drizzle-orm';
 import QRCode from 'qrcode';
 import type { Tx } from '../../db/client.ts';
 import * as t from '../../db/schema.ts';
-import { addNotice } from '../admin/notices.ts';
+import { addNotice } from '../ops/notices.ts';
 import { appendAudit } from '../audit/log.ts';
 import type { Deps } from '../deps.ts';
 import { ApiError } from '../lib/errors.ts';
@@ -128,7 +128,7 @@ export async function signIn(deps: Deps, input: SignInInput, meta: RequestMeta):
     }
     const [s] = await tx.select().from(t.staff).where(eq(t.staff.id, found.id));
     if (!s || !s.active) {
-      // Deactivated, or waiting for a confirmation (api/admin/staff-requests.ts): like a wrong password.
+      // Deactivated, or waiting for a confirmation (api/staff/requests.ts): like a wrong password.
       const r = await recordFailure(tx, key, s ?? null, now, meta, 'inactive');
       return { kind: 'failed', retryAfterSeconds: r.retryAfterSeconds };
     }

@@ -58,7 +58,7 @@ export interface SessionStaff {
   departmentCode: string;
   role: t.StaffRole;
   passwordChangedAt: Date | null;
-  /** Signed in with a temporary password: only the password change is open (api/admin/guard.ts). */
+  /** Signed in with a temporary password: only the password change is open (api/staff/guard.ts). */
   mustChangePassword: boolean;
 }
 

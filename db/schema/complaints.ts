@@ -103,7 +103,7 @@ export const complaints = sqliteTable(
   },
   (t) => [
     uniqueIndex('complaints_tracking_code_uq').on(t.trackingCode),
-    // The staff queue (api/admin/queue.ts): one department's led cases, or all cases for the
+    // The staff queue (api/cases/queue.ts): one department's led cases, or all cases for the
     // coordination office, in nearest-deadline order, optionally one state;
     // keyset on (due_on, submitted_at, id).
     index('complaints_lead_due_sub_idx').on(t.leadDept, t.dueOn, t.submittedAt, t.id),

@@ -82,7 +82,7 @@ export const totpEnrolments = sqliteTable(
 /**
  * Separation of duties: an account the system administrator creates or re-enables for someone
  * who reads cases stays inactive until a confirmer (that department's head, or a coordinator)
- * confirms it here (api/admin/staff-requests.ts); its password or TOTP reset of such an account
+ * confirms it here (api/staff/requests.ts); its password or TOTP reset of such an account
  * takes effect only then too. At most one pending request per account. (`kind` is plain text in
  * SQLite, so a new kind needs no migration.)
  */

@@ -1,6 +1,6 @@
 /**
  * Markdown on this site (risk notices and guides under content/) never carries raw HTML: a notice
- * is drafted from registry text (api/admin/cluster-notice.ts) and edited by staff, and a published
+ * is drafted from registry text (api/cases/cluster-notice.ts) and edited by staff, and a published
  * page must not run or show markup that slipped into it. Astro's Markdown processor (Sätteri, the
  * default in Astro 7) passes `<tag>` blocks and inline HTML through verbatim; these plugins drop
  * them instead: the mdast `html` nodes as parsed, and any hast `raw` node a later step might add.

@@ -8,7 +8,7 @@ import { asc, gt, sql } from 'drizzle-orm';
 import * as t from '../../db/schema.ts';
 import type { Category, InspectionResult, LicenseStatus } from '../../db/schema.ts';
 import { beijingDate } from '../../api/calendar/working-days.ts';
-import { effectiveLicenseStatus } from '../../api/institutions/status.ts';
+import { effectiveLicenseStatus } from '../../api/registry/license-status.ts';
 import { buildDb } from './db.ts';
 
 export interface Department { code: string; nameZh: string; nameEn: string; kind: string; phone: string | null }

@@ -5,7 +5,7 @@
  * - the prepaid-fee limit hint as soon as amounts are typed;
  * - the proof-of-work, solved just before submitting (GET /api/complaints/challenge).
  */
-import { solvePow } from '../../api/complaints/pow-solve.ts';
+import { solvePow } from '../../api/intake/pow-solve.ts';
 
 const form = document.querySelector<HTMLFormElement>('[data-complaint-form]');
 if (form) enhance(form);

@@ -2,7 +2,7 @@
  * The access matrix, through the real HTTP API: every admin complaint route × every role
  * (handler, dept_head, coordinator, sysadmin) × a case their department leads, co-handles, or has
  * nothing to do with. Expectations are written out from docs/domain.md here, not computed with
- * api/admin/access.ts, so the test cannot agree with a wrong rule.
+ * api/cases/access.ts, so the test cannot agree with a wrong rule.
  *
  * Also: masked versus unmasked personal data, one audit row per unmasked view, allowedActions,
  * and the transitions route's 403 / 404 / 409 / 422 answers.
@@ -10,9 +10,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import * as t from '../../db/schema.ts';
-import { submitComplaint } from '../../api/complaints/intake.ts';
-import { ComplaintInputSchema } from '../../api/complaints/schema.ts';
-import { makeCreditCode } from '../../api/institutions/credit-code.ts';
+import { submitComplaint } from '../../api/intake/service.ts';
+import { ComplaintInputSchema } from '../../api/intake/schema.ts';
+import { makeCreditCode } from '../../api/registry/credit-code.ts';
 import { hashPassword } from '../../api/staff/passwords.ts';
 import { base32Secret } from '../../api/staff/totp.ts';
 import { logInAs, logInWith, seedStaff, type StaffAgent } from '../helpers/admin-session.ts';

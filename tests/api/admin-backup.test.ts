@@ -12,7 +12,7 @@ import { createClient } from '@libsql/client';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '../../db/client.ts';
 import * as t from '../../db/schema.ts';
-import { BACKUP_LIMIT, backupFileName, takeBackup } from '../../api/admin/backup.ts';
+import { BACKUP_LIMIT, backupFileName, takeBackup } from '../../api/ops/backup.ts';
 import { ApiError } from '../../api/lib/errors.ts';
 import { logInAs, seedStaff, type StaffAgent } from '../helpers/admin-session.ts';
 import { createSeededDeps, testApp, type TestDeps } from '../helpers/test-deps.ts';

@@ -1,14 +1,14 @@
 /**
- * /admin/clusters/ as Astro calls it (site/lib/admin/clusters.ts): the coordinator sees the open
+ * /admin/clusters/ as Astro calls it (api/cases/clusters-page.ts): the coordinator sees the open
  * clusters with their draft notices and marks one handled through the form (CSRF required);
  * other roles get the 403 message page; no session goes to sign-in.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import * as t from '../../db/schema.ts';
-import { submitComplaint } from '../../api/complaints/intake.ts';
-import { ComplaintInputSchema } from '../../api/complaints/schema.ts';
-import { handleClusters } from '../../site/lib/admin/clusters.ts';
+import { submitComplaint } from '../../api/intake/service.ts';
+import { ComplaintInputSchema } from '../../api/intake/schema.ts';
+import { handleClusters } from '../../api/cases/clusters-page.ts';
 import { logInAs, seedStaff, type StaffAgent } from '../helpers/admin-session.ts';
 import { complaintBody, createSeededDeps, testApp, type TestDeps } from '../helpers/test-deps.ts';
 

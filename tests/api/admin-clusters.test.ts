@@ -8,9 +8,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import * as t from '../../db/schema.ts';
-import { submitComplaint } from '../../api/complaints/intake.ts';
-import { ComplaintInputSchema } from '../../api/complaints/schema.ts';
-import { clusterNoticeDraft } from '../../api/admin/cluster-notice.ts';
+import { submitComplaint } from '../../api/intake/service.ts';
+import { ComplaintInputSchema } from '../../api/intake/schema.ts';
+import { clusterNoticeDraft } from '../../api/cases/cluster-notice.ts';
 import { logInAs, seedStaff, type StaffAgent } from '../helpers/admin-session.ts';
 import { complaintBody, createSeededDeps, testApp, type TestDeps } from '../helpers/test-deps.ts';
 

@@ -8,11 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import * as t from '../../db/schema.ts';
 import { addCalendarDays, beijingMidnight } from '../../api/calendar/working-days.ts';
-import { submitComplaint } from '../../api/complaints/intake.ts';
-import { ComplaintInputSchema } from '../../api/complaints/schema.ts';
-import { applyAction, type Actor } from '../../api/complaints/workflow.ts';
-import { loadEscalations } from '../../api/admin/escalations.ts';
-import { handleEscalations } from '../../site/lib/admin/escalations.ts';
+import { submitComplaint } from '../../api/intake/service.ts';
+import { ComplaintInputSchema } from '../../api/intake/schema.ts';
+import { applyAction, type Actor } from '../../api/cases/workflow.ts';
+import { loadEscalations } from '../../api/cases/escalations.ts';
+import { handleEscalations } from '../../api/cases/escalations-page.ts';
 import { logInAs, seedStaff, type StaffAgent } from '../helpers/admin-session.ts';
 import { complaintBody, createSeededDeps, testApp, type TestDeps } from '../helpers/test-deps.ts';
 

@@ -9,15 +9,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import * as t from '../../db/schema.ts';
-import { submitComplaint } from '../../api/complaints/intake.ts';
-import { ComplaintInputSchema } from '../../api/complaints/schema.ts';
+import { submitComplaint } from '../../api/intake/service.ts';
+import { ComplaintInputSchema } from '../../api/intake/schema.ts';
 import { hashPassword } from '../../api/staff/passwords.ts';
 import { totpAt } from '../../api/staff/totp.ts';
-import { handleLogin } from '../../site/lib/admin/login.ts';
-import { handleAccount, handleLogout } from '../../site/lib/admin/account.ts';
-import { handleQueue } from '../../site/lib/admin/queue.ts';
-import { handleCase, handlePack } from '../../site/lib/admin/case.ts';
-import type { PageResult } from '../../site/lib/admin/http.ts';
+import { handleLogin } from '../../api/staff/login-page.ts';
+import { handleAccount, handleLogout } from '../../api/staff/account-page.ts';
+import { handleQueue } from '../../api/cases/queue-page.ts';
+import { handleCase, handlePack } from '../../api/cases/case-page.ts';
+import type { PageResult } from '../../api/staff/admin-page-http.ts';
 import { account, logInAs, seedStaff } from '../helpers/admin-session.ts';
 import { complaintBody, createSeededDeps, testApp, type TestDeps } from '../helpers/test-deps.ts';
 

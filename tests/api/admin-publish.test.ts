@@ -13,9 +13,9 @@ import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '../../db/client.ts';
 import * as t from '../../db/schema.ts';
-import { claimBuild, KEEP_LOGS, runBuild, STALE_AFTER_MS, startPublish } from '../../api/publish/build-runs.ts';
-import { KEEP_BUILDS } from '../../api/publish/build.ts';
-import { buildsDir, currentLink } from '../../api/publish/site-dirs.ts';
+import { claimBuild, KEEP_LOGS, runBuild, STALE_AFTER_MS, startPublish } from '../../api/ops/build-runs.ts';
+import { KEEP_BUILDS } from '../../api/ops/build.ts';
+import { buildsDir, currentLink } from '../../api/ops/site-dirs.ts';
 import { logInAs, seedStaff, type StaffAgent } from '../helpers/admin-session.ts';
 import { createSeededDeps, testApp, type TestDeps } from '../helpers/test-deps.ts';
 

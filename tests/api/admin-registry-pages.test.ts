@@ -1,5 +1,5 @@
 /**
- * The registry pages' server side (site/lib/admin/registry.ts), called as Astro calls it: who may
+ * The registry pages' server side (api/registry/page.ts), called as Astro calls it: who may
  * open and post what, CSRF refusal, the institution form (errors keep what was typed), the license
  * status form, and the import flow through a real multipart upload: a broken CSV shows its row
  * problems, a fixed one is confirmed and written.
@@ -7,8 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import * as t from '../../db/schema.ts';
-import { makeCreditCode } from '../../api/institutions/credit-code.ts';
-import { handleImport, handleInstitution, handleRegistryList } from '../../site/lib/admin/registry.ts';
+import { makeCreditCode } from '../../api/registry/credit-code.ts';
+import { handleImport, handleInstitution, handleRegistryList } from '../../api/registry/page.ts';
 import { logInAs, seedStaff, type StaffAgent } from '../helpers/admin-session.ts';
 import { createSeededDeps, testApp, type TestDeps } from '../helpers/test-deps.ts';
 

@@ -1,14 +1,14 @@
 /**
- * The system administration pages' server side (site/lib/admin/system.ts), called as Astro calls
+ * The system administration pages' server side (api/ops/system-page.ts), called as Astro calls
  * it: who may open them, CSRF refusal, settings form (errors keep what was typed), pasting a
  * year's holiday schedule, department e-mails, and the audit log with filters and paging.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import * as t from '../../db/schema.ts';
-import { loadCalendar, loadSettings } from '../../api/settings/service.ts';
-import { handleAudit, handleDepartments, handleHolidays, handleSettings } from '../../site/lib/admin/system.ts';
-import { handleStaff } from '../../site/lib/admin/staff.ts';
+import { loadCalendar, loadSettings } from '../../api/ops/settings.ts';
+import { handleAudit, handleDepartments, handleHolidays, handleSettings } from '../../api/ops/system-page.ts';
+import { handleStaff } from '../../api/staff/accounts-page.ts';
 import { logInAs, seedStaff, type StaffAgent } from '../helpers/admin-session.ts';
 import { createSeededDeps, testApp, type TestDeps } from '../helpers/test-deps.ts';
 import { officialScheduleUpTo } from '../helpers/calendar.ts';

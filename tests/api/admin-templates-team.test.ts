@@ -7,7 +7,7 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as t from '../../db/schema.ts';
-import { TEMPLATE_BODY_MAX } from '../../api/admin/templates.ts';
+import { TEMPLATE_BODY_MAX } from '../../api/cases/templates.ts';
 import { codeNow, logInAs, postSignIn, seedStaff, type StaffAgent } from '../helpers/admin-session.ts';
 import { createSeededDeps, testApp, type TestDeps } from '../helpers/test-deps.ts';
 

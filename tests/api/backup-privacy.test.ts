@@ -2,7 +2,7 @@
  * A backup holds no readable personal data without DATA_KEY: a complaint goes in with a
  * distinctive description, name, number, client IP and photo (plus notes from staff, one meant for
  * the parent), the parent looks it up, the sysadmin downloads a backup through the real endpoint
- * (api/admin/backup.ts, VACUUM INTO), and the backup's bytes are searched for each of them — and
+ * (api/ops/backup.ts, VACUUM INTO), and the backup's bytes are searched for each of them — and
  * for the photo's bytes as stored after re-encoding. As a control, what is stored in plain text on
  * purpose (the tracking code, the course) is found, so the search does look at the right bytes.
  */
@@ -10,10 +10,10 @@ import { eq } from 'drizzle-orm';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as t from '../../db/schema.ts';
-import { applyAction } from '../../api/complaints/workflow.ts';
-import { fileComplaint } from '../../api/complaints/file-complaint.ts';
-import { ComplaintInputSchema } from '../../api/complaints/schema.ts';
-import { trackComplaint } from '../../api/complaints/tracking.ts';
+import { applyAction } from '../../api/cases/workflow.ts';
+import { fileComplaint } from '../../api/intake/file-complaint.ts';
+import { ComplaintInputSchema } from '../../api/intake/schema.ts';
+import { trackComplaint } from '../../api/public/tracking.ts';
 import { logInAs, seedStaff } from '../helpers/admin-session.ts';
 import { complaintBody, createSeededDeps, testApp, type TestDeps } from '../helpers/test-deps.ts';
 

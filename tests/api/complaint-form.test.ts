@@ -1,11 +1,11 @@
 /**
- * The no-JavaScript complaint form's server side (site/lib/complaint-request.ts), called as the
+ * The no-JavaScript complaint form's server side (api/intake/page.ts), called as the
  * on-demand page calls it: a plain multipart POST files a complaint; errors come back next to the
  * fields with what the parent typed; an oversized body is refused before it is read whole.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { handleComplaintForm } from '../../site/lib/complaint-request.ts';
+import { handleComplaintForm } from '../../api/intake/page.ts';
 import { createSeededDeps, type TestDeps } from '../helpers/test-deps.ts';
 
 let deps: TestDeps;

@@ -10,9 +10,9 @@
  */
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DecodePool, DecodeQueueFull, EVIDENCE_DECODE, evidenceDecodes } from '../../api/complaints/evidence.ts';
-import { INTAKE_LIMITS } from '../../api/complaints/intake.ts';
-import { handleComplaintForm, NO_POW_FORM_LIMIT } from '../../site/lib/complaint-request.ts';
+import { DecodePool, DecodeQueueFull, EVIDENCE_DECODE, evidenceDecodes } from '../../api/intake/evidence.ts';
+import { INTAKE_LIMITS } from '../../api/intake/service.ts';
+import { handleComplaintForm, NO_POW_FORM_LIMIT } from '../../api/intake/page.ts';
 import { complaintBody, createSeededDeps, postJson, testApp, type TestDeps } from '../helpers/test-deps.ts';
 import { expectErrorShape, postMultipart } from '../helpers/intake.ts';
 

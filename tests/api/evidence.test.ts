@@ -9,7 +9,7 @@ import { eq } from 'drizzle-orm';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as t from '../../db/schema.ts';
-import { readIntakeRequest } from '../../api/complaints/intake-request.ts';
+import { readIntakeRequest } from '../../api/intake/request.ts';
 import { complaintBody, createSeededDeps, testApp, type TestDeps } from '../helpers/test-deps.ts';
 import { expectErrorShape, hasGpsPointer, jpegWithGps, pngWithExif, postMultipart, rowCounts, samplePdf } from '../helpers/intake.ts';
 

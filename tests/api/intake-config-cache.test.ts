@@ -1,6 +1,6 @@
 /**
  * Intake keeps its rules (settings, holiday schedule, departments) in memory between complaints
- * (api/complaints/intake-config.ts). A change made anywhere else — another app process, a script,
+ * (api/intake/config.ts). A change made anywhere else — another app process, a script,
  * another connection — must be honoured by the very next complaint, never by a later one.
  * "Another process" here is a second createDb on the same file: its own connections, and none of
  * this process's in-memory state.

@@ -13,7 +13,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ComplaintInputSchema } from '../../api/complaints/schema.ts';
+import { ComplaintInputSchema } from '../../api/intake/schema.ts';
 import { complaintBody, createSeededDeps, testApp, type TestDeps } from '../helpers/test-deps.ts';
 import { expectErrorShape, multipartBody, rowCounts } from '../helpers/intake.ts';
 

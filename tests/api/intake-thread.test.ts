@@ -1,5 +1,5 @@
 /**
- * Intake on its own thread (api/complaints/intake-thread.ts), as `npm start` runs it for a local
+ * Intake on its own thread (api/intake/thread.ts), as `npm start` runs it for a local
  * database file: the parent must not be able to tell. Same answers, same field errors in their
  * language, idempotent retries, evidence bytes intact, rules changed on the main thread honoured
  * by the next complaint, and no write lost or refused while both threads write at once.
@@ -8,9 +8,9 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
 import * as t from '../../db/schema.ts';
-import { startIntakeThread, type IntakeThread } from '../../api/complaints/intake-writer.ts';
-import { prepareComplaint } from '../../api/complaints/intake.ts';
-import { ComplaintInputSchema } from '../../api/complaints/schema.ts';
+import { startIntakeThread, type IntakeThread } from '../../api/intake/writer.ts';
+import { prepareComplaint } from '../../api/intake/service.ts';
+import { ComplaintInputSchema } from '../../api/intake/schema.ts';
 import { complaintBody, createSeededDeps, postJson, testApp, type TestDeps } from '../helpers/test-deps.ts';
 import { expectErrorShape, jpegWithGps, postMultipart, rowCounts } from '../helpers/intake.ts';
 

@@ -7,16 +7,16 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as t from '../../db/schema.ts';
-import { caseView } from '../../api/admin/case-view.ts';
-import { openAttachment } from '../../api/admin/attachments.ts';
-import { submitComplaint } from '../../api/complaints/intake.ts';
-import { ComplaintInputSchema } from '../../api/complaints/schema.ts';
+import { caseView } from '../../api/cases/case-view.ts';
+import { openAttachment } from '../../api/cases/attachments.ts';
+import { submitComplaint } from '../../api/intake/service.ts';
+import { ComplaintInputSchema } from '../../api/intake/schema.ts';
 import { encryptLegacyPersonalData, PII_AT_REST_KEY } from '../../api/security/pii-at-rest.ts';
 import { isCiphertext, isEncryptedBytes } from '../../api/security/pii.ts';
 import { createSeededDeps, complaintBody, type TestDeps } from '../helpers/test-deps.ts';
 import { samplePdf } from '../helpers/intake.ts';
 import { seedStaff } from '../helpers/admin-session.ts';
-import type { Caller } from '../../api/admin/access.ts';
+import type { Caller } from '../../api/cases/access.ts';
 
 let deps: TestDeps;
 beforeAll(async () => {

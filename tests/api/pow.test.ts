@@ -5,8 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { issueChallenge, POW_DIFFICULTY, POW_TTL_MS, verifyPow } from '../../api/complaints/pow.ts';
-import { leadingZeroBits, solvePow } from '../../api/complaints/pow-solve.ts';
+import { issueChallenge, POW_DIFFICULTY, POW_TTL_MS, verifyPow } from '../../api/intake/pow.ts';
+import { leadingZeroBits, solvePow } from '../../api/intake/pow-solve.ts';
 import { complaintBody, createSeededDeps, postJson, testApp, type TestDeps } from '../helpers/test-deps.ts';
 import { expectErrorShape, rowCounts } from '../helpers/intake.ts';
 

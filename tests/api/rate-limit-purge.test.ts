@@ -8,7 +8,7 @@ import { eq, gte, lt } from 'drizzle-orm';
 import { rawTx } from '../../db/client.ts';
 import { rateLimits } from '../../db/schema.ts';
 import { purgeExpiredRateLimits, runRetention } from '../../api/retention/purge.ts';
-import { BACKUP_LIMIT } from '../../api/admin/backup.ts';
+import { BACKUP_LIMIT } from '../../api/ops/backup.ts';
 import { consumeRateLimit, consumeRateLimits, LONGEST_WINDOW_MS, recordFailure } from '../../api/security/rate-limit.ts';
 import { complaintBody, createSeededDeps, postJson, testApp, type TestDeps } from '../helpers/test-deps.ts';
 

@@ -9,7 +9,7 @@ import { and, eq } from 'drizzle-orm';
 import readXlsx from 'read-excel-file/node';
 import writeXlsxFile from 'write-excel-file/node';
 import * as t from '../../db/schema.ts';
-import { makeCreditCode } from '../../api/institutions/credit-code.ts';
+import { makeCreditCode } from '../../api/registry/credit-code.ts';
 import { verifyAuditChain } from '../../api/audit/log.ts';
 import { logInAs, seedStaff, type StaffAgent } from '../helpers/admin-session.ts';
 import { createSeededDeps, testApp, type TestDeps } from '../helpers/test-deps.ts';

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { attachments, complaints } from '../../db/schema.ts';
 import { purgeExpiredPersonalData } from '../../api/retention/purge.ts';
-import { applyAction } from '../../api/complaints/workflow.ts';
+import { applyAction } from '../../api/cases/workflow.ts';
 import { verifyAuditChain } from '../../api/audit/log.ts';
 import { complaintBody, createSeededDeps, postJson, testApp, type TestDeps } from '../helpers/test-deps.ts';
 

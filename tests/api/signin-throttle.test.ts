@@ -11,7 +11,7 @@ import { eq } from 'drizzle-orm';
 import * as t from '../../db/schema.ts';
 import { createDb } from '../../db/client.ts';
 import { createApp } from '../../api/app.ts';
-import { adminUser } from '../../site/lib/admin/user.ts';
+import { adminUser } from '../../api/staff/admin-user.ts';
 import { findSession } from '../../api/staff/sessions.ts';
 import { account, codeNow, logInAs, postSignIn, seedStaff } from '../helpers/admin-session.ts';
 import { createSeededDeps, testApp, type TestDeps } from '../helpers/test-deps.ts';

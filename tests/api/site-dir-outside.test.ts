@@ -17,7 +17,7 @@ import * as t from '../../db/schema.ts';
 import { loadEnv } from '../../api/env.ts';
 import { fixedClock } from '../../api/lib/clock.ts';
 import { createLogger } from '../../api/logger.ts';
-import { claimBuild, runBuild, SYSTEM_REQUESTER } from '../../api/publish/build-runs.ts';
+import { claimBuild, runBuild, SYSTEM_REQUESTER } from '../../api/ops/build-runs.ts';
 import { ROOT, startProduct, type RunningProduct } from '../helpers/server-process.ts';
 import { apiSession } from '../helpers/staff-browser.ts';
 

@@ -11,8 +11,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import * as t from '../../db/schema.ts';
 import { findSession } from '../../api/staff/sessions.ts';
-import { handleNotices } from '../../site/lib/admin/notices.ts';
-import { adminUser } from '../../site/lib/admin/user.ts';
+import { handleNotices } from '../../api/ops/notices-page.ts';
+import { adminUser } from '../../api/staff/admin-user.ts';
 import { account, codeNow, logInAs, postSignIn, seedStaff, type StaffAgent } from '../helpers/admin-session.ts';
 import { createSeededDeps, testApp, type TestDeps } from '../helpers/test-deps.ts';
 
@@ -179,7 +179,7 @@ describe('accounts the sysadmin creates wait for their confirmer', () => {
     expect(apiText).not.toContain('temporaryPassword');
     sysadminSees.push(...candidates(apiText));
     // … and through the /admin/staff/ page, in both languages.
-    const { handleStaff } = await import('../../site/lib/admin/staff.ts');
+    const { handleStaff } = await import('../../api/staff/accounts-page.ts');
     const { strings } = await import('../../site/i18n/index.ts');
     for (const [lang, path, username] of [['zh-CN', '/admin/staff/', 'market.page'], ['en', '/en/admin/staff/', 'market.page2']] as const) {
       const url = new URL(path, base);
@@ -317,7 +317,7 @@ describe('password and TOTP resets by the sysadmin wait for the confirmer, who a
       const url = new URL(path, base);
       return [new Request(url, { method: 'POST', headers: { cookie: who.cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: who.csrf, ...fields }).toString() }), url];
     };
-    const { accountStatus, handleStaff } = await import('../../site/lib/admin/staff.ts');
+    const { accountStatus, handleStaff } = await import('../../api/staff/accounts-page.ts');
     const { strings } = await import('../../site/i18n/index.ts');
     const asked = await handleStaff(deps, ...form(sys, '/admin/staff/', { action: 'reset_password', id: String(id) }), null, 'zh-CN');
     expect(asked.kind === 'response' && asked.response.headers.get('location')).toBe('/admin/staff/?done=reset_password');

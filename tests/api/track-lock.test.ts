@@ -8,7 +8,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { like } from 'drizzle-orm';
 import { rateLimits } from '../../db/schema.ts';
-import { handleTrack } from '../../site/lib/track-request.ts';
+import { handleTrack } from '../../api/public/track-page.ts';
 import { complaintBody, createSeededDeps, postJson, testApp, type TestDeps } from '../helpers/test-deps.ts';
 
 let deps: TestDeps;

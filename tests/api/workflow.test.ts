@@ -7,9 +7,9 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { eq } from 'drizzle-orm';
 import * as t from '../../db/schema.ts';
 import { verifyAuditChain } from '../../api/audit/log.ts';
-import { submitComplaint } from '../../api/complaints/intake.ts';
-import { ComplaintInputSchema } from '../../api/complaints/schema.ts';
-import { applyAction, type Action, type Actor } from '../../api/complaints/workflow.ts';
+import { submitComplaint } from '../../api/intake/service.ts';
+import { ComplaintInputSchema } from '../../api/intake/schema.ts';
+import { applyAction, type Action, type Actor } from '../../api/cases/workflow.ts';
 import { ApiError } from '../../api/lib/errors.ts';
 import { complaintBody, createSeededDeps, testApp, type TestDeps } from '../helpers/test-deps.ts';
 import { officialScheduleUpTo } from '../helpers/calendar.ts';

@@ -14,7 +14,7 @@ import { createDb } from '../../db/client.ts';
 import { migrateDb } from '../../db/migrate.ts';
 import { loadEnv } from '../../api/env.ts';
 import { createLogger } from '../../api/logger.ts';
-import { buildSite } from '../../api/publish/build.ts';
+import { buildSite } from '../../api/ops/build.ts';
 import { browserAvailability, launchBrowser } from '../helpers/browser.ts';
 import { axeViolations, horizontalOverflow, PHONE, signIn } from '../helpers/staff-browser.ts';
 import { ROOT, signalAll, siteBuildProcesses, startProduct, type RunningProduct } from '../helpers/server-process.ts';
@@ -59,7 +59,7 @@ describe.skipIf(!availability.run)('publishing and templates in Chromium', () =>
     expect(await page.locator('meta[http-equiv="refresh"]').count()).toBe(1);
 
     // A second click (here: another tab) while it runs shows the running build, starts nothing.
-    // The build is held (SIGSTOP, far shorter than the stale limit in api/publish/build-runs.ts)
+    // The build is held (SIGSTOP, far shorter than the stale limit in api/ops/build-runs.ts)
     // while the tab looks, so it is certainly still running: no race with a fast build.
     // The child may be spawned just after the redirect: look for it for a few seconds.
     let builders: number[] = [];

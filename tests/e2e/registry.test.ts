@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { demoAccounts } from '../../api/demo/staff.ts';
-import { makeCreditCode } from '../../api/institutions/credit-code.ts';
+import { makeCreditCode } from '../../api/registry/credit-code.ts';
 import { browserAvailability, launchBrowser } from '../helpers/browser.ts';
 import { startProduct, type RunningProduct } from '../helpers/server-process.ts';
 import { axeViolations, freshCode, horizontalOverflow, PHONE } from '../helpers/staff-browser.ts';

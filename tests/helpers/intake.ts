@@ -53,7 +53,7 @@ export async function pngWithExif(): Promise<Buffer> {
 
 /**
  * The smallest PDF a viewer opens: objects, a cross-reference table, a trailer and %%EOF (intake
- * checks that skeleton, see hasPdfStructure in api/complaints/evidence.ts).
+ * checks that skeleton, see hasPdfStructure in api/intake/evidence.ts).
  */
 export function samplePdf(text = 'contract'): Buffer {
   const objects = ['<</Type/Catalog/Pages 2 0 R>>', '<</Type/Pages/Kids[3 0 R]/Count 1>>', '<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>'];

@@ -46,7 +46,7 @@ function descendants(pid: number): number[] {
 
 /**
  * The site build's processes below `pid` (the publish child `… astro build --outDir <dir>`, see
- * api/publish/build.ts, and whatever it started); not the server itself. Linux /proc.
+ * api/ops/build.ts, and whatever it started); not the server itself. Linux /proc.
  */
 export function siteBuildProcesses(pid: number): number[] {
   const out = new Set<number>();

@@ -1,11 +1,11 @@
 /**
- * api/admin/access.ts as a table: every role × relation (lead / co-handler / none) × action,
+ * api/cases/access.ts as a table: every role × relation (lead / co-handler / none) × action,
  * written out from docs/domain.md's staff roles. The HTTP matrix (tests/api/admin-access.test.ts)
  * covers the same through the routes; this one names each rule on its own line.
  */
 import { describe, expect, it } from 'vitest';
-import { mayAct, mayModerate, maySeeCase, maySeePersonalData, mayUseComplaints, relationOf, STAFF_ACTIONS, type Caller, type ModerationActionType, type StaffActionType } from '../../api/admin/access.ts';
-import { MODERATION_ACTIONS } from '../../api/complaints/workflow.ts';
+import { mayAct, mayModerate, maySeeCase, maySeePersonalData, mayUseComplaints, relationOf, STAFF_ACTIONS, type Caller, type ModerationActionType, type StaffActionType } from '../../api/cases/access.ts';
+import { MODERATION_ACTIONS } from '../../api/cases/workflow.ts';
 import { STAFF_ROLES, type StaffRole } from '../../db/schema.ts';
 
 const CASE = { leadDept: 'culture', coHandlers: ['edu', 'market'] };

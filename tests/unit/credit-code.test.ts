@@ -11,7 +11,7 @@ import {
   isValidLicenseNo,
   LICENSE_NO_PATTERN,
   makeCreditCode,
-} from '../../api/institutions/credit-code.ts';
+} from '../../api/registry/credit-code.ts';
 
 const ALPHABET = '0123456789ABCDEFGHJKLMNPQRTUWXY';
 

@@ -1,6 +1,6 @@
 /**
  * Raw HTML never reaches a published notice. (1) The cluster risk-notice draft
- * (api/admin/cluster-notice.ts) writes registry text (name, license number, address) as literal
+ * (api/cases/cluster-notice.ts) writes registry text (name, license number, address) as literal
  * Markdown text: rendered even by a Markdown processor that passes raw HTML through, the page has
  * no element from it and shows the text as it is. (2) The site's Markdown pipeline — Astro's
  * default processor (Sätteri) with the integration astro.config.mjs installs — drops raw HTML in
@@ -13,7 +13,7 @@ import type { MarkdownProcessor } from 'astro/markdown';
 import { parseFrontmatter } from 'astro/markdown';
 import { describe, expect, it } from 'vitest';
 import astroConfig from '../../astro.config.mjs';
-import { clusterNoticeDraft } from '../../api/admin/cluster-notice.ts';
+import { clusterNoticeDraft } from '../../api/cases/cluster-notice.ts';
 
 type Processor = MarkdownProcessor<object>;
 

@@ -6,9 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import * as t from '../../db/schema.ts';
-import { submitComplaint } from '../../api/complaints/intake.ts';
-import { ComplaintInputSchema } from '../../api/complaints/schema.ts';
-import { applyAction, type Actor } from '../../api/complaints/workflow.ts';
+import { submitComplaint } from '../../api/intake/service.ts';
+import { ComplaintInputSchema } from '../../api/intake/schema.ts';
+import { applyAction, type Actor } from '../../api/cases/workflow.ts';
 import { complaintBody, createSeededDeps, type TestDeps } from '../helpers/test-deps.ts';
 
 let deps: TestDeps;

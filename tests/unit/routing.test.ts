@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CATEGORIES, type Category } from '../../db/schema.ts';
-import { COORDINATION_DEPARTMENT, MARKET_DEPARTMENT, routeComplaint } from '../../api/complaints/routing.ts';
+import { COORDINATION_DEPARTMENT, MARKET_DEPARTMENT, routeComplaint } from '../../api/intake/routing.ts';
 
 const TABLE: Record<Category, { lead: string; co: string[] }> = {
   subject: { lead: 'edu', co: ['market'] },

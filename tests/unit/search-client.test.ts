@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { buildSearchIndex, type SearchRecord } from '../../site/lib/search-index.ts';
 import { createSearchClient, type SearchFilter } from '../../site/scripts/search-client.ts';
 import { readSearchParams, writeSearchParams } from '../../site/scripts/search-params.ts';
-import { nameSearchKeys } from '../../api/institutions/search-keys.ts';
+import { nameSearchKeys } from '../../api/registry/search-keys.ts';
 import { bruteForce } from '../fixtures/make-search-queries.ts';
 
 const town = (code: string) => ({ code, nameZh: `${code}镇`, nameEn: `${code} Town` });
