@@ -3,7 +3,7 @@
  * thread, on a fresh database holding only a small demo registry — no site build (the flood is an
  * API matter) and no outbox worker. INTAKE_POW and INTAKE_RATE_LIMIT are off so the bench measures
  * the decode path itself, not the gates in front of it (those are tested in
- * tests/api/evidence-gate.test.ts).
+ * tests/intake/evidence-gate.test.ts).
  *
  * Started as a child process: `tsx bench/evidence-server.ts <data-dir>`; prints
  * {"listening":"http://127.0.0.1:PORT"} on stdout. Loopback only; stops on SIGTERM.

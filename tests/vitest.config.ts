@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Unit and API tests run in parallel files (each with its own temp database); the e2e files
+// The feature tests (tests/<feature>/, mirroring api/) run in parallel files (each with its own temp database); the e2e files
 // start real servers and Chromium, so they run in their own project without file parallelism.
 export default defineConfig({
   test: {
@@ -10,7 +10,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit+api', include: ['tests/unit/**/*.test.ts', 'tests/api/**/*.test.ts'] },
+        test: { name: 'features', include: ['tests/**/*.test.ts'], exclude: ['tests/e2e/**', '**/node_modules/**'] },
       },
       {
         extends: true,

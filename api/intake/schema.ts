@@ -11,7 +11,7 @@ import { COMPLAINT_REASONS, CONTRACT_KINDS, PAID_VIA } from '../../db/schema.ts'
 
 // C0/C1 control characters other than tab and newlines, Unicode bidi overrides, and lone UTF-16
 // surrogates (not characters at all: UTF-8 cannot store them, so the saved text would differ from
-// what was checked; found by tests/api/intake-fuzz.test.ts). A regex rather than
+// what was checked; found by tests/intake/fuzz.test.ts). A regex rather than
 // String#isWellFormed, which older WeChat browsers lack — the form imports this schema too.
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 

@@ -1,7 +1,7 @@
 /**
  * The staff API (/api/admin) in the OpenAPI document. The list of operations is read from the
  * router itself (adminRoutes().routes), so a route cannot be left out; each has a one-line summary
- * here (tests/api/openapi.test.ts fails for a route without one). Authentication is the guard's
+ * here (tests/openapi/openapi.test.ts fails for a route without one). Authentication is the guard's
  * (api/staff/guard.ts): the session cookie on every route but the two sign-in steps, and the
  * session's CSRF token on every state-changing request.
  */

@@ -5,7 +5,7 @@
  * converter: no second schema language to keep in step); where a check is a transform or a
  * refinement z.toJSONSchema cannot see through, the field's JSON Schema is the one registered
  * beside that check in api/intake/schema.ts (inputJsonSchemas) from the same numbers.
- * tests/api/openapi-contract.test.ts sends bodies generated from this document to the endpoint.
+ * tests/openapi/contract.test.ts sends bodies generated from this document to the endpoint.
  * The readable page at /api/docs is rendered from this document too.
  *
  * What JSON Schema cannot say (cross-field rules such as "amountRequested ≤ amountPaid", the

@@ -1,7 +1,7 @@
 /**
  * zod schemas of what the public endpoints answer. They exist for the OpenAPI document (generated
  * from them with z.toJSONSchema) and are checked against the real responses in
- * tests/api/openapi.test.ts, so the published contract cannot drift from the code.
+ * tests/openapi/openapi.test.ts, so the published contract cannot drift from the code.
  */
 import { z } from 'zod';
 import { COMPLAINT_REASONS, COMPLAINT_STATUSES, LICENSE_STATUSES, OUTCOMES, RATINGS } from '../../db/schema.ts';

@@ -1,7 +1,7 @@
 /**
  * Starts the real product (`api/start.ts`: migrate, seed, build, serve) as a child process on a
  * free loopback port with its own database and site folder, for end-to-end tests.
- * The site folder defaults to one inside the project (dist/e2e-*); tests/api/site-dir-outside.test.ts
+ * The site folder defaults to one inside the project (dist/e2e-*); tests/ops/site-dir-outside.test.ts
  * passes one outside it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';

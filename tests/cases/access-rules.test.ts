@@ -1,6 +1,6 @@
 /**
  * api/cases/access.ts as a table: every role × relation (lead / co-handler / none) × action,
- * written out from docs/domain.md's staff roles. The HTTP matrix (tests/api/admin-access.test.ts)
+ * written out from docs/domain.md's staff roles. The HTTP matrix (tests/cases/access.test.ts)
  * covers the same through the routes; this one names each rule on its own line.
  */
 import { describe, expect, it } from 'vitest';

@@ -177,7 +177,7 @@ describe('/admin/team/', () => {
 });
 
 describe('/admin/staff/ (sysadmin): reactivate and reset password too', () => {
-  it('re-enabling a deactivated handler asks its head (tests/api/staff-separation.test.ts); so does a password reset, which shows no password here', async () => {
+  it('re-enabling a deactivated handler asks its head (tests/staff/separation.test.ts); so does a password reset, which shows no password here', async () => {
     const id = await addCultureHandler('culture.wang');
     const off = await handleStaff(deps, ...request('/admin/staff/', { who: as.sysadmin, form: { action: 'deactivate', id: String(id) } }), null, 'zh-CN');
     expect(off.kind).toBe('response');

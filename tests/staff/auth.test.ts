@@ -146,7 +146,7 @@ describe('sign-in', () => {
   });
 });
 
-describe('failed attempts slow the name down (the full rules: tests/api/signin-throttle.test.ts)', () => {
+describe('failed attempts slow the name down (the full rules: tests/staff/signin-throttle.test.ts)', () => {
   it('wrong TOTP codes count too: the right password and a wrong code still make the next attempt wait', async () => {
     const a = account('science.head');
     for (let i = 1; i <= 3; i++) {

