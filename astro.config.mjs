@@ -25,7 +25,7 @@ export default defineConfig({
   },
   // Four pages in flight: with one, the build waited on each page's mkdir + write (20–45 % of the
   // page phase idle); 4 cut the build at 30,000 institutions from 186 s to 138 s. The heap this
-  // costs is capped by the build child's flags (api/publish/build.ts BUILD_NODE_ARGS).
+  // costs is capped by the build child's flags (api/ops/build.ts BUILD_NODE_ARGS).
   build: { inlineStylesheets: 'never', format: 'directory', concurrency: 4 },
   // api/server.ts checks the Origin of every state-changing request itself (against the Host it
   // was reached by and PUBLIC_BASE_URL); Astro's own check only knows the configured site origin,

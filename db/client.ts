@@ -78,7 +78,7 @@ export interface RawTx {
  * The libSQL transaction under a Drizzle transaction handle. Drizzle keeps it on the session
  * (`session.tx`, set by LibSQLSession.transaction and shared by nested SAVEPOINT handles); it is
  * not public API, so this checks the shape and fails loudly rather than run outside the
- * transaction if a Drizzle upgrade moves it (tests/unit/db-client.test.ts pins it).
+ * transaction if a Drizzle upgrade moves it (tests/db/client.test.ts pins it).
  */
 export function rawTx(tx: Tx): RawTx {
   const inner = (tx as unknown as { session?: { tx?: Transaction } }).session?.tx;
