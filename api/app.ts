@@ -9,7 +9,7 @@ import type { Deps } from './deps.ts';
 import { ApiError, apiErrorBody, errorBody } from './lib/errors.ts';
 import { langFrom, msg } from './lib/messages.ts';
 import { complaintRoutes } from './intake/http.ts';
-import { institutionRoutes } from './public/license-status-http.ts';
+import { institutionRoutes, trackingRoutes } from './public/http.ts';
 import { adminRoutes } from './admin-routes.ts';
 import { INTAKE_BODY_LIMITS, intakeFormat } from './intake/request.ts';
 import { openApiRoutes } from './openapi/routes.ts';
@@ -70,6 +70,7 @@ export function createApp(deps: Deps) {
     ),
   );
   api.route('/complaints', complaintRoutes());
+  api.route('/complaints', trackingRoutes()); // after intake's GET /challenge, so that is never a code
   api.route('/institutions', institutionRoutes());
   api.route('/admin', adminRoutes('/api/admin'));
   api.route('/', openApiRoutes());
